@@ -1,0 +1,248 @@
+"""`budgetkg`: build the graph and ask it questions. Every command takes --json and --data-dir.
+
+The CLI is a thin shell over the pipeline and the repository: it parses options, opens the published
+generation and prints; the answers themselves come from the same code the web app uses.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import click
+
+from . import settings
+from .pipeline import Builder, discover
+from .store.generations import BuildLockedError
+from .store.store import EXPORT_FORMATS, StoreError
+from .workspace import NoGraphError, Workspace
+
+JSON_OPTION = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+DATA_OPTION = click.option(
+    "--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+    help=f"Where the graph and index live (default ${settings.DATA_ENV} or ./data).",
+)
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def emit(data: Any, as_json: bool, text: Callable[[Any], Iterable[str]] | None = None) -> None:
+    if as_json or text is None:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=_default))
+        return
+    for line in text(data):
+        click.echo(line)
+
+
+def table_lines(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> Iterable[str]:
+    """Rows as tab-separated text lines under a header (pipe into `column -t -s $'\\t'`)."""
+    yield "\t".join(columns)
+    for row in rows:
+        yield "\t".join("" if row.get(c) is None else str(row.get(c)) for c in columns)
+
+
+def open_workspace(data_dir: Path | None) -> Workspace:
+    try:
+        return Workspace.open(settings.data_dir(data_dir))
+    except NoGraphError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="budgetkg")
+def main() -> None:
+    """Knowledge graph and Chinese search over budget disclosures and Shanxi's 政府购买服务指导性目录."""
+
+
+# ------------------------------------------------------------------------------------- build
+def _run_build(paths: tuple[Path, ...], data_dir: Path | None, base: str | None, bundled: bool,
+               keep_current: bool, as_json: bool) -> None:
+    sources = ([*settings.bundled_corpus()] if bundled else []) + discover(paths)
+    progress = (lambda _m: None) if as_json else (lambda m: click.echo(m, err=True))
+    builder = Builder(settings.data_dir(data_dir), settings.base_iri(base), progress)
+    try:
+        report = builder.run(sources, keep_current_sources=keep_current)
+    except BuildLockedError as exc:
+        raise click.ClickException(str(exc)) from exc
+    emit(report.as_dict(), as_json, _build_text)
+    if not report.ok:
+        sys.exit(1)
+
+
+def _build_text(report: dict[str, Any]) -> Iterable[str]:
+    for doc in report["documents"]:
+        yield f"{doc['status']:>14}  {doc['file']}"
+    if report["ok"]:
+        yield (f"built generation {report['generation']}: {report['triples']} triples, "
+               f"{report['index_documents']} search documents, {report['links']} project links "
+               f"in {report['seconds']} s")
+    else:
+        yield "build failed: the previous graph and index are still in use"
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option("--no-bundled", is_flag=True, help="Leave out the bundled sample corpus.")
+@click.option("--base", default=None, help=f"IRI base (default ${settings.BASE_ENV} or {settings.base_iri()}).")
+@DATA_OPTION
+@JSON_OPTION
+def build(paths: tuple[Path, ...], no_bundled: bool, base: str | None, data_dir: Path | None, as_json: bool) -> None:
+    """Build the graph and index from the bundled corpus plus any PATHS (files or folders)."""
+    _run_build(paths, data_dir, base, not no_bundled, False, as_json)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--base", default=None, help="IRI base.")
+@DATA_OPTION
+@JSON_OPTION
+def ingest(paths: tuple[Path, ...], base: str | None, data_dir: Path | None, as_json: bool) -> None:
+    """Add documents to the current graph; a document already there (same file name) is replaced."""
+    _run_build(paths, data_dir, base, False, True, as_json)
+
+
+# ------------------------------------------------------------------------------------- budget
+@main.command()
+@DATA_OPTION
+@JSON_OPTION
+def units(data_dir: Path | None, as_json: bool) -> None:
+    """Units and the disclosure each was read from."""
+    rows = open_workspace(data_dir).repo.units()
+    emit(rows, as_json, lambda r: table_lines(r, ["name", "county", "prefecture_city", "admin_level",
+                                                   "fiscal_year", "doc_kind"]))
+
+
+@main.command()
+@click.option("--unit", default=None, help="Only this unit's projects.")
+@DATA_OPTION
+@JSON_OPTION
+def projects(unit: str | None, data_dir: Path | None, as_json: bool) -> None:
+    """Projects of the 项目支出预算表 with funding columns and their 绩效目标表."""
+    rows = open_workspace(data_dir).repo.projects(unit, with_performance=as_json)
+    emit(rows, as_json, lambda r: table_lines(r, ["unit", "fiscal_year", "name", "total_wan"]))
+
+
+@main.command()
+@click.option("--unit", default=None, help="Only this unit's rows.")
+@DATA_OPTION
+@JSON_OPTION
+def subjects(unit: str | None, data_dir: Path | None, as_json: bool) -> None:
+    """科目 rows of the income and expenditure tables."""
+    rows = open_workspace(data_dir).repo.subjects(unit)
+    emit(rows, as_json, lambda r: table_lines(r, ["unit", "table", "code", "name", "total", "basic", "project"]))
+
+
+@main.command()
+@click.option("--unit", default=None, help="Only this unit's tables.")
+@DATA_OPTION
+@JSON_OPTION
+def tables(unit: str | None, data_dir: Path | None, as_json: bool) -> None:
+    """The budget tables of each disclosure (empty tables included), with economic-class rows."""
+    ws = open_workspace(data_dir)
+    data = {"tables": ws.repo.tables(unit), "econ": ws.repo.econ(unit), "procurement": ws.repo.procurement()}
+    emit(data, as_json, lambda d: table_lines(d["tables"], ["unit", "number", "title", "empty"]))
+
+
+# ------------------------------------------------------------------------------------- catalog
+@main.group()
+def catalog() -> None:
+    """The 政府购买服务指导性目录 revisions."""
+
+
+@catalog.command("revisions")
+@DATA_OPTION
+@JSON_OPTION
+def catalog_revisions(data_dir: Path | None, as_json: bool) -> None:
+    """Revisions with 文号, issue date, what each supersedes and whether it is a fragment."""
+    rows = open_workspace(data_dir).repo.revisions()
+    emit(rows, as_json, lambda r: table_lines(r, ["revision", "doc_no", "issued", "supersedes", "fragment",
+                                                   "departments", "entries"]))
+
+
+@catalog.command("entries")
+@click.option("--revision", required=True, help="2023, 2024, 2025 or B2023.")
+@click.option("--department", default=None, help="Catalog department, e.g. 行政审批.")
+@click.option("--level", type=click.IntRange(1, 4), default=None, help="Only this level.")
+@DATA_OPTION
+@JSON_OPTION
+def catalog_entries(revision: str, department: str | None, level: int | None, data_dir: Path | None,
+                    as_json: bool) -> None:
+    """Entries of one revision, in document order."""
+    rows = open_workspace(data_dir).repo.entries(revision, department, level)
+    emit(rows, as_json, lambda r: table_lines(r, ["department", "code", "level", "name", "flags"]))
+
+
+@catalog.command("departments")
+@click.option("--revision", required=True, help="2023, 2024, 2025 or B2023.")
+@DATA_OPTION
+@JSON_OPTION
+def catalog_departments(revision: str, data_dir: Path | None, as_json: bool) -> None:
+    """Departments of one revision in document order, with entry counts and flags."""
+    rows = open_workspace(data_dir).repo.departments(revision)
+    emit(rows, as_json, lambda r: table_lines(r, ["order", "department", "entries", "flags"]))
+
+
+# ------------------------------------------------------------------------------------- graph
+@main.command()
+@click.argument("query")
+@DATA_OPTION
+@JSON_OPTION
+def sparql(query: str, data_dir: Path | None, as_json: bool) -> None:
+    """Run a SPARQL query (text, or a file name) against the graph."""
+    text = Path(query).read_text(encoding="utf-8") if Path(query).is_file() else query
+    ws = open_workspace(data_dir)
+    try:
+        body, _mime = ws.store.protocol_query(text, "json" if as_json else "tsv")
+    except StoreError as exc:
+        raise click.ClickException(f"SPARQL: {exc}") from exc
+    click.echo(body.decode("utf-8"))
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(sorted(EXPORT_FORMATS)), default="ttl")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@DATA_OPTION
+@JSON_OPTION
+def export(fmt: str, output: Path | None, data_dir: Path | None, as_json: bool) -> None:
+    """The whole graph as Turtle, N-Triples or JSON-LD (N-Quads/TriG keep the named graphs)."""
+    data = open_workspace(data_dir).store.export("jsonld" if as_json else fmt)
+    if output:
+        output.write_bytes(data)
+    else:
+        sys.stdout.buffer.write(data)
+
+
+@main.command()
+@DATA_OPTION
+@JSON_OPTION
+def quality(data_dir: Path | None, as_json: bool) -> None:
+    """Source anomalies and table checks (level-1 sums, 基本+项目, project sums, names)."""
+    ws = open_workspace(data_dir)
+    data = {"anomalies": ws.repo.anomalies(), "checks": ws.repo.checks(),
+            "build_problems": ws.manifest.get("problems", [])}
+    emit(data, as_json, _quality_text)
+
+
+def _quality_text(data: dict[str, Any]) -> Iterable[str]:
+    yield f"{len(data['anomalies'])} source anomalies"
+    for a in data["anomalies"]:
+        where = f"{a['source']['file']}:{a['source']['line']}"
+        yield f"  {a['kind']:<22} {where:<32} {a['message']}"
+    failed = [c for c in data["checks"] if not c["holds"]]
+    yield f"{len(data['checks'])} table checks, {len(failed)} fail"
+    for c in failed:
+        yield f"  {c['check']:<26} {c['source']['file']}:{c['source']['line']}  {c.get('table') or ''}"
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

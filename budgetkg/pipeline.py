@@ -1,0 +1,258 @@
+"""The build: source texts → records → triples → store and index, published atomically.
+
+Steps run in the direction of the data (graph readers → ontology mapping → store → search index →
+links) and each step only consumes what the previous one produced. A document that cannot be read is
+reported with its file and line and left out; if an earlier build had read it, its earlier records are
+kept, so a bad re-ingest never loses what was already built. Documents are identified by file name:
+ingesting one again replaces it.
+"""
+
+from __future__ import annotations
+
+import pickle
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .graph.budget_reader import read_budget
+from .graph.catalog_reader import read_catalog
+from .graph.catalog_reconcile import reconcile
+from .graph.records import BudgetDocument, CatalogCopy, Issue, Revision, SourceError, SourceRef
+from .graph.source_text import load_source
+from .graph.table_checks import check_document
+from .ontology.iris import Iris, doc_stem
+from .ontology.mapping import Mapper
+from .store.generations import Generations
+from .store.store import OxigraphStore
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class DocumentRecords:
+    """What the readers made of one source: cached per generation so re-ingesting others is cheap."""
+
+    file: str
+    path: str
+    sha256: str
+    budget: BudgetDocument | None
+    copies: list[CatalogCopy]
+    issues: list[Issue]
+
+
+@dataclass
+class BuildReport:
+    generation: str | None
+    documents: list[dict[str, Any]] = field(default_factory=list)
+    problems: list[dict[str, Any]] = field(default_factory=list)
+    triples: int = 0
+    index_documents: int = 0
+    links: int = 0
+    seconds: float = 0.0
+    steps: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.generation is not None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "generation": self.generation,
+            "documents": self.documents,
+            "problems": self.problems,
+            "triples": self.triples,
+            "index_documents": self.index_documents,
+            "links": self.links,
+            "seconds": round(self.seconds, 3),
+            "steps": {k: round(v, 3) for k, v in self.steps.items()},
+        }
+
+
+def discover(paths: Iterable[Path]) -> list[Path]:
+    """Files named on the command line, and every visible file inside named folders (sorted)."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found.extend(sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith(".")))
+        else:
+            found.append(path)
+    return found
+
+
+def read_document(path: Path) -> DocumentRecords:
+    """Read one file into records; raise SourceError when it is not a usable disclosure at all."""
+    source = load_source(path)
+    budget: BudgetDocument | None = None
+    issues: list[Issue] = []
+    try:
+        budget = read_budget(source)
+        issues.extend(budget.issues)
+    except SourceError as budget_error:
+        copies, catalog_issues = read_catalog(source)
+        if not copies:
+            raise budget_error
+        issues.append(Issue("warning", "no_budget_tables", f"{budget_error.problem}; only the catalog was read",
+                            SourceRef(source.file, budget_error.line)))
+        return DocumentRecords(source.file, str(path), source.sha256, None, copies, issues + catalog_issues)
+    copies, catalog_issues = read_catalog(source)
+    issues.extend(catalog_issues)
+    return DocumentRecords(source.file, str(path), source.sha256, budget, copies, issues)
+
+
+class Builder:
+    """One build into a fresh generation of `data_dir`."""
+
+    def __init__(self, data_dir: Path, base: str, progress: Progress | None = None) -> None:
+        self.generations = Generations(data_dir)
+        self.iris = Iris(base)
+        self.mapper = Mapper(self.iris)
+        self.progress = progress or (lambda _message: None)
+        self.report = BuildReport(generation=None)
+
+    # ------------------------------------------------------------------ sources
+    def _previous_records(self) -> dict[str, DocumentRecords]:
+        current = self.generations.current()
+        if current is None:
+            return {}
+        cache: dict[str, DocumentRecords] = {}
+        for path in sorted((current / "records").glob("*.pickle")):
+            with path.open("rb") as handle:
+                records: DocumentRecords = pickle.load(handle)
+            cache[records.file] = records
+        return cache
+
+    def _read_all(self, paths: list[Path], previous: dict[str, DocumentRecords]) -> dict[str, DocumentRecords]:
+        documents: dict[str, DocumentRecords] = {}
+        for path in paths:
+            name = path.name
+            if name in documents:
+                self._problem("warning", "replaced", f"{path} replaces the earlier file of the same name", name, 0)
+            try:
+                records = read_document(path)
+            except SourceError as error:
+                self._problem("error", "unreadable", error.problem, error.file, error.line)
+                kept = previous.get(name)
+                if kept is not None:
+                    documents[name] = kept
+                    self._problem("warning", "kept_previous",
+                                  "the version read by the previous build is kept", name, error.line)
+                    self.report.documents.append({"file": name, "status": "kept-previous"})
+                else:
+                    self.report.documents.append({"file": name, "status": "failed"})
+                continue
+            documents[name] = records
+            status = "replaced" if name in previous and previous[name].sha256 != records.sha256 else "ok"
+            self.report.documents.append({"file": name, "status": status, "budget": records.budget is not None,
+                                          "catalog_copies": [c.notice.revision for c in records.copies]})
+            for issue in records.issues:
+                if issue.severity == "warning":
+                    self._problem("warning", issue.kind, issue.message, issue.source.file, issue.source.line)
+        return documents
+
+    def _problem(self, severity: str, kind: str, message: str, file: str, line: int) -> None:
+        self.report.problems.append({"severity": severity, "kind": kind, "message": message,
+                                     "file": file, "line": line})
+        self.progress(f"{severity}: {file}:{line}: {message}")
+
+    # ------------------------------------------------------------------ the build
+    def run(self, paths: list[Path], keep_current_sources: bool = False) -> BuildReport:
+        started = time.perf_counter()
+        with self.generations.lock():
+            previous = self._previous_records()
+            if keep_current_sources:
+                kept = [Path(r.path) for r in previous.values()]
+                paths = [p for p in kept if p.name not in {q.name for q in paths}] + paths
+            generation = self.generations.new()
+            t = time.perf_counter()
+            documents = self._read_all(paths, previous)
+            self.report.steps["read"] = time.perf_counter() - t
+            if not documents:
+                self._problem("error", "nothing_to_build", "no readable document: the previous graph stays", "-", 0)
+                self.report.seconds = time.perf_counter() - started
+                return self.report
+            revisions = self._timed("reconcile", lambda: reconcile([c for d in documents.values() for c in d.copies]))
+            self._timed("cache", lambda: self._write_cache(generation, documents))
+            store = OxigraphStore.create(generation / "store")
+            self._timed("map+load", lambda: self._load(store, generation, documents, revisions))
+            self._timed("post-load", lambda: self._after_load(store, generation))
+            self.report.triples = len(store)
+            store.flush()
+            store.close()
+            manifest = {
+                "base": self.iris.base,
+                "built": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                "documents": [{"file": d.file, "path": d.path, "sha256": d.sha256} for d in documents.values()],
+                "problems": self.report.problems,
+                "triples": self.report.triples,
+                "index_documents": self.report.index_documents,
+                "links": self.report.links,
+            }
+            self.generations.publish(generation, manifest)
+            self.generations.collect_garbage()
+            self.report.generation = generation.name
+        self.report.seconds = time.perf_counter() - started
+        return self.report
+
+    def _timed(self, step: str, action: Callable[[], Any]) -> Any:
+        t = time.perf_counter()
+        result = action()
+        self.report.steps[step] = self.report.steps.get(step, 0.0) + time.perf_counter() - t
+        return result
+
+    @staticmethod
+    def _write_cache(generation: Path, documents: dict[str, DocumentRecords]) -> None:
+        folder = generation / "records"
+        folder.mkdir()
+        for records in documents.values():
+            with (folder / f"{records.file}.pickle").open("wb") as handle:
+                pickle.dump(records, handle, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def _load(self, store: OxigraphStore, generation: Path, documents: dict[str, DocumentRecords],
+              revisions: list[Revision]) -> None:
+        """Map each document into its own named graph; the reconciled catalog into one more."""
+        nt_dir = generation / "nt"
+        nt_dir.mkdir()
+        for records in documents.values():
+            path = nt_dir / f"{doc_stem(records.file)}.nt"
+            write_ntriples(path, self._document_triples(records))
+            store.load_ntriples(path, str(self.iris.graph(doc_stem(records.file))))
+        path = nt_dir / "catalog.nt"
+        write_ntriples(path, self._catalog_triples(revisions))
+        store.load_ntriples(path, str(self.iris.graph("catalog")))
+
+    def _document_triples(self, records: DocumentRecords) -> Iterator[tuple[Any, Any, Any]]:
+        stem = doc_stem(records.file)
+        if records.budget is not None:
+            yield from self.mapper.document(records.budget)
+            yield from self.mapper.checks(records.file, check_document(records.budget))
+        else:
+            yield from self.mapper.source_document(records.file, records.sha256)
+        copy_issues = [i for c in records.copies for i in c.issues]
+        yield from self.mapper.issues(stem, [*records.issues, *copy_issues])
+
+    def _catalog_triples(self, revisions: list[Revision]) -> Iterator[tuple[Any, Any, Any]]:
+        for revision in revisions:
+            yield from self.mapper.revision(revision)
+            yield from self.mapper.issues(f"catalog-{revision.revision}", revision.issues)
+
+    def _after_load(self, store: OxigraphStore, generation: Path) -> None:
+        """Steps that read the loaded graph: the search index and the project → catalog links."""
+        for step in POST_LOAD_STEPS:
+            step(self, store, generation)
+
+
+# Steps that consume the loaded store (search index, links); registered by those packages' build hooks.
+POST_LOAD_STEPS: list[Callable[[Builder, OxigraphStore, Path], None]] = []
+
+
+def write_ntriples(path: Path, triples: Iterable[tuple[Any, Any, Any]]) -> int:
+    """Serialise triples as N-Triples lines (rdflib's n3() of each term) for Oxigraph's bulk loader."""
+    count = 0
+    with path.open("w", encoding="utf-8") as out:
+        for s, p, o in triples:
+            out.write(f"{s.n3()} {p.n3()} {o.n3()} .\n")
+            count += 1
+    return count

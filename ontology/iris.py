@@ -1,0 +1,107 @@
+"""Stable IRIs under a configurable base.
+
+An IRI is made only from what identifies the thing in the sources (a file name, a 科目 code, a revision,
+department and code), never from build order, so rebuilding or re-ingesting yields the same IRIs and
+links stay valid. Non-ASCII segments are percent-encoded so every client can use them as plain URIs.
+"""
+
+from __future__ import annotations
+
+from pathlib import PurePosixPath
+from urllib.parse import quote
+
+from rdflib import Namespace, URIRef
+
+BK = Namespace("https://w3id.org/budgetkg/ns#")
+DEFAULT_BASE = "https://example.org/budgetkg/"
+
+
+def segment(text: str) -> str:
+    """One path segment, percent-encoded (a slash inside a name must not open a new segment)."""
+    return quote(text, safe="")
+
+
+def doc_stem(file: str) -> str:
+    return PurePosixPath(file).stem
+
+
+class Iris:
+    """Mints the IRIs of one graph; `base` must end with '/'."""
+
+    def __init__(self, base: str = DEFAULT_BASE) -> None:
+        if not base.endswith("/"):
+            base += "/"
+        self.base = base
+
+    def _id(self, *parts: str) -> URIRef:
+        return URIRef(self.base + "id/" + "/".join(segment(p) for p in parts))
+
+    # sources -------------------------------------------------------------------------------
+    def document(self, file: str) -> URIRef:
+        return self._id("doc", doc_stem(file))
+
+    def location(self, file: str, line: int, end_line: int | None = None) -> URIRef:
+        fragment = f"L{line}" if not end_line or end_line == line else f"L{line}-L{end_line}"
+        return URIRef(f"{self.document(file)}#{fragment}")
+
+    def graph(self, name: str) -> URIRef:
+        return self._id("graph", name)
+
+    # budget side ---------------------------------------------------------------------------
+    def unit(self, name: str) -> URIRef:
+        return self._id("unit", name)
+
+    def disclosure(self, file: str) -> URIRef:
+        return self._id("disclosure", doc_stem(file))
+
+    def table(self, file: str, index: int) -> URIRef:
+        return self._id("table", doc_stem(file), str(index))
+
+    def row(self, file: str, table_index: int, row_index: int) -> URIRef:
+        return self._id("table", doc_stem(file), str(table_index), str(row_index))
+
+    def project(self, file: str, ordinal: int) -> URIRef:
+        return self._id("project", doc_stem(file), str(ordinal))
+
+    def performance(self, file: str, ordinal: int) -> URIRef:
+        return self._id("performance", doc_stem(file), str(ordinal))
+
+    def indicator(self, file: str, perf_ordinal: int, index: int) -> URIRef:
+        return self._id("performance", doc_stem(file), str(perf_ordinal), "indicator", str(index))
+
+    def procurement(self, file: str) -> URIRef:
+        return self._id("procurement", doc_stem(file))
+
+    def vehicles(self, file: str) -> URIRef:
+        return self._id("vehicles", doc_stem(file))
+
+    def subject(self, code: str) -> URIRef:
+        return self._id("subject", code)
+
+    def check(self, file: str, index: int) -> URIRef:
+        return self._id("check", doc_stem(file), str(index))
+
+    def anomaly(self, scope: str, index: int) -> URIRef:
+        return self._id("anomaly", scope, str(index))
+
+    # catalog side --------------------------------------------------------------------------
+    def revision(self, name: str) -> URIRef:
+        return self._id("catalog", name)
+
+    def level(self, revision: str, depth: int) -> URIRef:
+        return self._id("catalog", revision, "level", str(depth))
+
+    def department(self, name: str) -> URIRef:
+        return self._id("department", name)
+
+    def revision_department(self, revision: str, department: str) -> URIRef:
+        return self._id("catalog", revision, "department", department)
+
+    def entry(self, revision: str, department: str | None, code: str, suffix: str = "") -> URIRef:
+        return self._id("catalog", revision, department or "B", code + suffix)
+
+    def link(self, project: URIRef) -> URIRef:
+        return URIRef(str(project) + "/link")
+
+    def lineage(self, key: str) -> URIRef:
+        return self._id("lineage", key)

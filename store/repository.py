@@ -1,0 +1,236 @@
+"""Read models over the store: the records the CLI prints as JSON and the web app renders.
+
+Each method runs one SPARQL file from queries/ and shapes its rows into the JSON records the issues
+define (field names are part of the interface: tests and users rely on them).
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from rdflib import Literal, URIRef
+from rdflib.term import Node
+
+from .store import PREFIXES, KnowledgeStore, Row
+
+Record = dict[str, Any]
+
+
+@cache
+def load_query(name: str) -> str:
+    """The SPARQL text of queries/<name>.rq, with the PREFIX lines it needs."""
+    text = resources.files(__package__).joinpath("queries", f"{name}.rq").read_text(encoding="utf-8")
+    header = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items())
+    return header + text
+
+
+def _split(value: str | None) -> list[str]:
+    return [v for v in (value or "").split("|") if v]
+
+
+def _source(file: str | None, line: int | None, end_line: int | None = None) -> Record | None:
+    if file is None:
+        return None
+    return {"file": file, "line": line, "end_line": end_line or line}
+
+
+def _parse_sources(joined: str | None) -> list[Record]:
+    out = []
+    for item in _split(joined):
+        file, _, line = item.rpartition(":")
+        out.append({"file": file, "line": int(line)})
+    return sorted(out, key=lambda s: (s["file"], s["line"]))
+
+
+class Repository:
+    """Queries that answer the CLI commands and the pages."""
+
+    def __init__(self, store: KnowledgeStore) -> None:
+        self.store = store
+
+    def _select(self, name: str, **bindings: Node | str | int | None) -> list[Row]:
+        """Run queries/<name>.rq; plain values bind as literals, rdflib terms (IRIs) as they are."""
+        bound = {k: v if isinstance(v, Node) else Literal(v) for k, v in bindings.items() if v is not None}
+        return self.store.select(load_query(name), bound)
+
+    # ------------------------------------------------------------------ catalog
+    def revisions(self) -> list[Record]:
+        out = []
+        for r in self._select("catalog_revisions"):
+            out.append({
+                "revision": r["revision"],
+                "id": r["rev"],
+                "series": r["series"],
+                "doc_no": r["doc_no"],
+                "title": r["title"],
+                "issued": r["issued"],
+                "supersedes": r["supersedes"],
+                "repeals_doc_nos": _split(r["repeals"]),
+                "fragment": r["fragment"],
+                "entries": r["entries"],
+                "departments": r["departments"],
+                "sources": _parse_sources(r["sources"]),
+            })
+        return out
+
+    def entries(self, revision: str, department: str | None = None, level: int | None = None) -> list[Record]:
+        rows = self._select("catalog_entries", revision=revision)
+        out = []
+        for r in rows:
+            if department is not None and r["department"] != department:
+                continue
+            if level is not None and r["level"] != level:
+                continue
+            sources = _parse_sources(r["sources"])
+            out.append({
+                "id": r["entry"],
+                "revision": r["revision"],
+                "doc_no": r["doc_no"],
+                "department": r["department"],
+                "code": r["code"],
+                "level": r["level"],
+                "name": r["name"],
+                "name_raw": _split(r["printed"]),
+                "parent_code": r["parent_code"],
+                "flags": sorted(_split(r["flags"])),
+                "variants": _split(r["variants"]),
+                "department_evidence": r["evidence"],
+                "source": sources[0] if sources else None,
+                "sources": sources,
+            })
+        return out
+
+    def departments(self, revision: str) -> list[Record]:
+        return [
+            {
+                "department": r["department"],
+                "order": r["order"],
+                "entries": r["entries"],
+                "truncated": r["truncated"],
+                "flags": (["truncated_department"] if r["truncated"] else [])
+                + (["recovered_department"] if r["recovered_entries"] else []),
+            }
+            for r in self._select("catalog_departments", revision=revision)
+        ]
+
+    # ------------------------------------------------------------------ budget side
+    def units(self) -> list[Record]:
+        out = []
+        for r in self._select("units"):
+            out.append({
+                "id": r["unit"],
+                "name": r["name"],
+                "county": r["county"],
+                "prefecture_city": r["prefecture_city"],
+                "admin_level": r["admin_level"],
+                "fiscal_year": r["fiscal_year"],
+                "doc_kind": r["doc_kind"],
+                "catalog_department": r["catalog_department"],
+                "disclosure": r["disclosure"],
+                "source": _source(r["file"], r["line"]),
+            })
+        return out
+
+    def projects(self, unit: str | None = None, with_performance: bool = True) -> list[Record]:
+        out = []
+        for r in self._select("projects", unit_name=unit):
+            record: Record = {
+                "id": r["project"],
+                "unit": r["unit_name"],
+                "fiscal_year": r["fiscal_year"],
+                "name": r["name"],
+                "table": r["table_title"],
+                "carried_over": r["carried_over"],
+                "total_wan": r["total"],
+            }
+            for key in ("general_public_budget", "gov_fund", "state_capital", "special_account", "unit_funds"):
+                record[key] = r[key]
+            record["source"] = _source(r["file"], r["line"])
+            if with_performance:
+                record["performance"] = self.performance(r["performance"]) if r["performance"] else None
+            out.append(record)
+        return out
+
+    def performance(self, iri: str) -> Record | None:
+        rows = self._select("performance", performance=URIRef(iri))
+        if not rows:
+            return None
+        r = rows[0]
+        indicators = [
+            {"level1": i["level1"], "level2": i["level2"], "level3": i["level3"], "value": i["value"],
+             "half": i["half"], "line": i["line"]}
+            for i in self._select("indicators", performance=URIRef(iri))
+        ]
+        return {
+            "id": iri,
+            "project": r["project_name"],
+            "department": r["department"],
+            "implementing_unit": r["implementing_unit"],
+            "attribute": r["attribute"],
+            "period": r["period"],
+            "implementation_total_yuan": r["implementation_total"],
+            "annual_total_yuan": r["annual_total"],
+            "overview": r["overview"],
+            "overview_line": r["overview_line"],
+            "basis": r["basis"],
+            "necessity": r["necessity"],
+            "goal_implementation": r["goal_implementation"],
+            "goal_annual": r["goal_annual"],
+            "indicator_count": r["indicator_count"],
+            "indicators": indicators,
+            "source": _source(r["file"], r["line"], r["end_line"]),
+        }
+
+    def subjects(self, unit: str | None = None) -> list[Record]:
+        out = []
+        for r in self._select("subjects", unit_name=unit):
+            record: Record = {"unit": r["unit_name"], "table": r["table"], "code": r["code"], "name": r["name"]}
+            for key in ("total", "basic", "project", "general_public_budget", "gov_fund", "state_capital",
+                        "special_account", "unit_funds", "carryover"):
+                if r[key] is not None or key in ("total", "basic", "project"):
+                    record[key] = r[key]
+            record["source"] = _source(r["file"], r["line"])
+            out.append(record)
+        return out
+
+    def tables(self, unit: str | None = None) -> list[Record]:
+        return [
+            {"id": r["t"], "unit": r["unit_name"], "title": r["title"], "number": r["number"], "kind": r["kind"],
+             "empty": r["empty"], "source": _source(r["file"], r["line"])}
+            for r in self._select("tables", unit_name=unit)
+        ]
+
+    def econ(self, unit: str | None = None) -> list[Record]:
+        return [
+            {"unit": r["unit_name"], "table": r["table"], "dept_econ_name": r["dept_econ_name"],
+             "gov_econ_name": r["gov_econ_name"], "total": r["total"], "personnel": r["personnel"],
+             "public": r["public"], "source": _source(r["file"], r["line"])}
+            for r in self._select("econ_rows", unit_name=unit)
+        ]
+
+    def procurement(self) -> list[Record]:
+        return [
+            {"unit": r["unit_name"], "total": r["total"], "goods": r["goods"], "works": r["works"],
+             "services": r["services"], "amount_unit": r["unit"],
+             "source": _source(r["file"], r["line"], r["end_line"])}
+            for r in self._select("procurement")
+        ]
+
+    # ------------------------------------------------------------------ quality
+    def anomalies(self) -> list[Record]:
+        return [
+            {"kind": r["kind"], "severity": r["severity"], "message": r["message"], "revision": r["revision"],
+             "department": r["department"], "code": r["code"], "level": r["level"],
+             "source": _source(r["file"], r["line"])}
+            for r in self._select("quality_anomalies")
+        ]
+
+    def checks(self) -> list[Record]:
+        return [
+            {"check": r["check"], "holds": r["holds"], "table": r["table"], **json.loads(r["values"]),
+             "source": _source(r["file"], r["line"])}
+            for r in self._select("quality_checks")
+        ]

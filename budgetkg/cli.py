@@ -147,9 +147,10 @@ def subjects(unit: str | None, data_dir: Path | None, as_json: bool) -> None:
 @DATA_OPTION
 @JSON_OPTION
 def tables(unit: str | None, data_dir: Path | None, as_json: bool) -> None:
-    """The budget tables of each disclosure (empty tables included), with economic-class rows."""
+    """The budget tables of each disclosure (empty ones included), economic-class rows, 政府采购, 绩效目标表."""
     ws = open_workspace(data_dir)
-    data = {"tables": ws.repo.tables(unit), "econ": ws.repo.econ(unit), "procurement": ws.repo.procurement()}
+    data = {"tables": ws.repo.tables(unit), "econ": ws.repo.econ(unit), "procurement": ws.repo.procurement(),
+            "performance": ws.repo.performances(unit)}
     emit(data, as_json, lambda d: table_lines(d["tables"], ["unit", "number", "title", "empty"]))
 
 

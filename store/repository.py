@@ -184,6 +184,13 @@ class Repository:
             "source": _source(r["file"], r["line"], r["end_line"]),
         }
 
+    def performances(self, unit: str | None = None) -> list[Record]:
+        """Every 绩效目标表, including any that no project row pairs with."""
+        return [
+            {"unit": r["unit_name"], **(self.performance(r["performance"]) or {})}
+            for r in self._select("performance_list", unit_name=unit)
+        ]
+
     def subjects(self, unit: str | None = None) -> list[Record]:
         out = []
         for r in self._select("subjects", unit_name=unit):

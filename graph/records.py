@@ -247,6 +247,7 @@ class CatalogRow:
     source: SourceRef
     flags: list[str] = field(default_factory=list)
     department_evidence: str | None = None  # how a recovered department was found
+    block: int = 0  # index of the department block in its copy (a run under one header, or an orphaned run)
 
 
 @dataclass
@@ -260,6 +261,7 @@ class CatalogCopy:
     fragment: bool
     contents: list[str] = field(default_factory=list)  # a department contents list, where printed
     issues: list[Issue] = field(default_factory=list)
+    truncated_blocks: list[int] = field(default_factory=list)  # blocks cut short, also those of unknown department
 
 
 @dataclass

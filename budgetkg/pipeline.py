@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from rdflib import Literal
+
 from .graph.budget_reader import read_budget
 from .graph.catalog_reader import read_catalog
 from .graph.catalog_reconcile import reconcile
@@ -212,16 +214,27 @@ class Builder:
 
     def _load(self, store: OxigraphStore, generation: Path, documents: dict[str, DocumentRecords],
               revisions: list[Revision]) -> None:
-        """Map each document into its own named graph; the reconciled catalog into one more."""
+        """Map each document into its own named graph, the reconciled catalog into another.
+
+        Nodes that several documents describe (a unit over the years, a national 科目 code) go once into
+        a shared graph: with the union default graph, a triple repeated in two named graphs would answer
+        every query twice.
+        """
         nt_dir = generation / "nt"
         nt_dir.mkdir()
+        shared_prefixes = (self.iris.base + "id/unit/", self.iris.base + "id/subject/")
+        shared: set[tuple[Any, Any, Any]] = set()
         for records in documents.values():
+            own = []
+            for triple in self._document_triples(records):
+                (shared.add if str(triple[0]).startswith(shared_prefixes) else own.append)(triple)
             path = nt_dir / f"{doc_stem(records.file)}.nt"
-            write_ntriples(path, self._document_triples(records))
+            write_ntriples(path, own)
             store.load_ntriples(path, str(self.iris.graph(doc_stem(records.file))))
-        path = nt_dir / "catalog.nt"
-        write_ntriples(path, self._catalog_triples(revisions))
-        store.load_ntriples(path, str(self.iris.graph("catalog")))
+        for name, triples in (("shared", sorted(shared)), ("catalog", self._catalog_triples(revisions))):
+            path = nt_dir / f"{name}.nt"
+            write_ntriples(path, triples)
+            store.load_ntriples(path, str(self.iris.graph(name)))
 
     def _document_triples(self, records: DocumentRecords) -> Iterator[tuple[Any, Any, Any]]:
         stem = doc_stem(records.file)
@@ -248,11 +261,26 @@ class Builder:
 POST_LOAD_STEPS: list[Callable[[Builder, OxigraphStore, Path], None]] = []
 
 
+_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
+
+
+def nt_term(term: Any) -> str:
+    """One term in N-Triples syntax (rdflib's n3() would write multi-line literals as Turtle \"\"\"…\"\"\")."""
+    if isinstance(term, Literal):
+        text = '"' + str(term).translate(_ESCAPES) + '"'
+        if term.language:
+            return f"{text}@{term.language}"
+        if term.datatype:
+            return f"{text}^^<{term.datatype}>"
+        return text
+    return term.n3()
+
+
 def write_ntriples(path: Path, triples: Iterable[tuple[Any, Any, Any]]) -> int:
-    """Serialise triples as N-Triples lines (rdflib's n3() of each term) for Oxigraph's bulk loader."""
+    """Serialise triples as N-Triples lines for Oxigraph's bulk loader."""
     count = 0
     with path.open("w", encoding="utf-8") as out:
         for s, p, o in triples:
-            out.write(f"{s.n3()} {p.n3()} {o.n3()} .\n")
+            out.write(f"{s.n3()} {p.n3()} {nt_term(o)} .\n")
             count += 1
     return count

@@ -32,17 +32,26 @@ class Iris:
         if not base.endswith("/"):
             base += "/"
         self.base = base
+        self._minted: dict[tuple[str, ...], URIRef] = {}
 
     def _id(self, *parts: str) -> URIRef:
-        return URIRef(self.base + "id/" + "/".join(segment(p) for p in parts))
+        """Mint (once: building URIRefs dominates the mapping's time) the IRI of a path under the base."""
+        iri = self._minted.get(parts)
+        if iri is None:
+            iri = self._minted[parts] = URIRef(self.base + "id/" + "/".join(segment(p) for p in parts))
+        return iri
 
     # sources -------------------------------------------------------------------------------
     def document(self, file: str) -> URIRef:
         return self._id("doc", doc_stem(file))
 
     def location(self, file: str, line: int, end_line: int | None = None) -> URIRef:
-        fragment = f"L{line}" if not end_line or end_line == line else f"L{line}-L{end_line}"
-        return URIRef(f"{self.document(file)}#{fragment}")
+        key = ("#", file, str(line), str(end_line or line))
+        iri = self._minted.get(key)
+        if iri is None:
+            fragment = f"L{line}" if not end_line or end_line == line else f"L{line}-L{end_line}"
+            iri = self._minted[key] = URIRef(f"{self.document(file)}#{fragment}")
+        return iri
 
     def graph(self, name: str) -> URIRef:
         return self._id("graph", name)

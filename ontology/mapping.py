@@ -63,12 +63,24 @@ class Mapper:
 
     def __init__(self, iris: Iris) -> None:
         self.iris = iris
+        self._described: set[URIRef] = set()
 
     # ------------------------------------------------------------------ helpers
-    def _provenance(self, node: URIRef, source: SourceRef) -> Iterator[Triple]:
-        loc = self.iris.location(source.file, source.line, source.end_line)
-        yield node, BK.source, loc
+    def _provenance(self, node: URIRef | BNode, source: SourceRef) -> Iterator[Triple]:
+        yield from self._at(node, BK.source, source)
         yield node, PROV.wasDerivedFrom, self.iris.document(source.file)
+
+    def _at(self, node: URIRef | BNode, prop: URIRef, source: SourceRef) -> Iterator[Triple]:
+        """`node prop <document#Lline>`, with the location described."""
+        loc = self.iris.location(source.file, source.line, source.end_line)
+        yield node, prop, loc
+        yield from self._location(loc, source)
+
+    def _location(self, loc: URIRef, source: SourceRef) -> Iterator[Triple]:
+        """A location's own triples, once per build: in two named graphs they would match twice."""
+        if loc in self._described:
+            return
+        self._described.add(loc)
         yield loc, RDF.type, BK.SourceLocation
         yield loc, BK.document, self.iris.document(source.file)
         yield loc, BK.line, Literal(source.line)
@@ -142,7 +154,7 @@ class Mapper:
             node = BNode()
             yield u, BK.duty, node
             yield node, RDF.value, Literal(duty, lang="zh")
-            yield node, BK.source, self.iris.location(source.file, source.line, source.end_line)
+            yield from self._at(node, BK.source, source)
         if unit.organisation:
             yield u, BK.organisation, Literal(unit.organisation, lang="zh")
 
@@ -200,7 +212,7 @@ class Mapper:
         yield s, BK.level, Literal({3: 1, 5: 2, 7: 3}.get(len(code), 0))
         if len(code) > 3:
             yield s, SKOS.broader, self.iris.subject(code[: len(code) - 2])
-        yield s, BK.source, self.iris.location(source.file, source.line)
+        yield from self._at(s, BK.source, source)
 
     def projects(self, doc: BudgetDocument) -> Iterator[Triple]:
         iris = self.iris
@@ -257,7 +269,7 @@ class Mapper:
         if target.indicator_count is not None:
             yield node, BK.indicatorCount, Literal(target.indicator_count)
         if target.overview_source:
-            yield node, BK.overviewSource, iris.location(target.overview_source.file, target.overview_source.line)
+            yield from self._at(node, BK.overviewSource, target.overview_source)
         for index, ind in enumerate(target.indicators, start=1):
             i = iris.indicator(doc.file, ordinal, index)
             yield node, BK.indicator, i
@@ -268,7 +280,7 @@ class Mapper:
             yield i, BK.indicatorLevel3, Literal(ind.level3)
             yield from self._text(i, BK.indicatorValue, ind.value)
             yield i, BK.half, Literal(ind.half)
-            yield i, BK.source, iris.location(ind.source.file, ind.source.line)
+            yield from self._at(i, BK.source, ind.source)
         yield from self._provenance(node, target.source)
 
     # ------------------------------------------------------------------ quality
@@ -325,8 +337,7 @@ class Mapper:
             yield lv, XKOS.depth, Literal(level)
             yield lv, SKOS.inScheme, r
         for source in rev.sources:
-            yield r, BK.source, iris.location(source.file, source.line)
-            yield r, PROV.wasDerivedFrom, iris.document(source.file)
+            yield from self._provenance(r, source)
         for order, dept in enumerate(rev.departments, start=1):
             yield from self.revision_department(rev, dept, order)
         yield from self.entries(rev)

@@ -1,7 +1,8 @@
 """Read models over the store: the records the CLI prints as JSON and the web app renders.
 
 Each method runs one SPARQL file from queries/ and shapes its rows into the JSON records the issues
-define (field names are part of the interface: tests and users rely on them).
+define (field names are part of the interface: tests and users rely on them). A value the caller binds
+must appear in the query's SELECT list: Oxigraph substitutes only projected variables.
 """
 
 from __future__ import annotations

@@ -63,28 +63,16 @@ class Mapper:
 
     def __init__(self, iris: Iris) -> None:
         self.iris = iris
-        self._described: set[URIRef] = set()
 
     # ------------------------------------------------------------------ helpers
     def _provenance(self, node: URIRef | BNode, source: SourceRef) -> Iterator[Triple]:
-        yield from self._at(node, BK.source, source)
+        yield node, BK.source, self.iris.location(source.file, source.line, source.end_line)
         yield node, PROV.wasDerivedFrom, self.iris.document(source.file)
 
     def _at(self, node: URIRef | BNode, prop: URIRef, source: SourceRef) -> Iterator[Triple]:
-        """`node prop <document#Lline>`, with the location described."""
-        loc = self.iris.location(source.file, source.line, source.end_line)
-        yield node, prop, loc
-        yield from self._location(loc, source)
-
-    def _location(self, loc: URIRef, source: SourceRef) -> Iterator[Triple]:
-        """A location's own triples, once per build: in two named graphs they would match twice."""
-        if loc in self._described:
-            return
-        self._described.add(loc)
-        yield loc, RDF.type, BK.SourceLocation
-        yield loc, BK.document, self.iris.document(source.file)
-        yield loc, BK.line, Literal(source.line)
-        yield loc, BK.endLine, Literal(source.end_line or source.line)
+        """`node prop <document#Lline>`: the IRI itself says which document and lines, so a location needs
+        no triples of its own (they would be most of the graph: a catalog copy per document)."""
+        yield node, prop, self.iris.location(source.file, source.line, source.end_line)
 
     def _amount(self, node: URIRef, key: str, printed: str | None) -> Iterator[Triple]:
         """A measure as an exact decimal plus its printed text (Oxigraph canonicalises decimals)."""
@@ -338,6 +326,8 @@ class Mapper:
             yield lv, SKOS.inScheme, r
         for source in rev.sources:
             yield from self._provenance(r, source)
+        for file in dict.fromkeys(s.file for e in rev.entries for s in e.sources):
+            yield r, PROV.wasDerivedFrom, iris.document(file)
         for order, dept in enumerate(rev.departments, start=1):
             yield from self.revision_department(rev, dept, order)
         yield from self.entries(rev)
@@ -391,7 +381,7 @@ class Mapper:
             if entry.department_evidence:
                 yield e, BK.departmentEvidence, Literal(entry.department_evidence)
             for source in entry.sources:
-                yield from self._provenance(e, source)
+                yield from self._at(e, BK.source, source)
 
 
 def pair_performance(doc: BudgetDocument) -> dict[int, int]:

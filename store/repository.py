@@ -8,6 +8,7 @@ must appear in the query's SELECT list: Oxigraph substitutes only projected vari
 from __future__ import annotations
 
 import json
+import re
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -32,18 +33,11 @@ def _split(value: str | None) -> list[str]:
     return [v for v in (value or "").split("|") if v]
 
 
-def _source(file: str | None, line: int | None, end_line: int | None = None) -> Record | None:
-    if file is None:
-        return None
-    return {"file": file, "line": line, "end_line": end_line or line}
+_LOCATION = re.compile(r"^(?P<doc>[^#]+)#L(?P<line>\d+)(?:-L(?P<end>\d+))?$")
 
 
-def _parse_sources(joined: str | None) -> list[Record]:
-    out = []
-    for item in _split(joined):
-        file, _, line = item.rpartition(":")
-        out.append({"file": file, "line": int(line)})
-    return sorted(out, key=lambda s: (s["file"], s["line"]))
+def _by_position(records: list[Record]) -> list[Record]:
+    return sorted(records, key=lambda r: (r["source"]["file"], r["source"]["line"]) if r.get("source") else ("", 0))
 
 
 class Repository:
@@ -51,6 +45,28 @@ class Repository:
 
     def __init__(self, store: KnowledgeStore) -> None:
         self.store = store
+        self._files: dict[str, str] | None = None
+
+    def documents(self) -> list[Record]:
+        return [{"id": r["doc"], "file": r["file"], "lines": r["lines"], "sha256": r["sha256"]}
+                for r in self._select("documents")]
+
+    def source(self, location: str | None) -> Record | None:
+        """{file, line, end_line} of a location IRI <document#Lline[-Lend]>."""
+        if not location:
+            return None
+        if self._files is None:
+            self._files = {d["id"]: d["file"] for d in self.documents()}
+        match = _LOCATION.match(location)
+        if match is None:
+            return None
+        line = int(match["line"])
+        end = int(match["end"]) if match["end"] else line
+        return {"file": self._files.get(match["doc"], match["doc"]), "line": line, "end_line": end}
+
+    def sources(self, joined: str | None) -> list[Record]:
+        found = [s for s in (self.source(loc) for loc in _split(joined)) if s]
+        return sorted(found, key=lambda s: (s["file"], s["line"]))
 
     def _select(self, name: str, **bindings: Node | str | int | None) -> list[Row]:
         """Run queries/<name>.rq; plain values bind as literals, rdflib terms (IRIs) as they are."""
@@ -73,7 +89,7 @@ class Repository:
                 "fragment": r["fragment"],
                 "entries": r["entries"],
                 "departments": r["departments"],
-                "sources": _parse_sources(r["sources"]),
+                "sources": self.sources(r["sources"]),
             })
         return out
 
@@ -85,7 +101,7 @@ class Repository:
                 continue
             if level is not None and r["level"] != level:
                 continue
-            sources = _parse_sources(r["sources"])
+            sources = self.sources(r["sources"])
             out.append({
                 "id": r["entry"],
                 "revision": r["revision"],
@@ -131,9 +147,9 @@ class Repository:
                 "doc_kind": r["doc_kind"],
                 "catalog_department": r["catalog_department"],
                 "disclosure": r["disclosure"],
-                "source": _source(r["file"], r["line"]),
+                "source": self.source(r["loc"]),
             })
-        return out
+        return _by_position(out)
 
     def projects(self, unit: str | None = None, with_performance: bool = True) -> list[Record]:
         out = []
@@ -149,11 +165,11 @@ class Repository:
             }
             for key in ("general_public_budget", "gov_fund", "state_capital", "special_account", "unit_funds"):
                 record[key] = r[key]
-            record["source"] = _source(r["file"], r["line"])
+            record["source"] = self.source(r["loc"])
             if with_performance:
                 record["performance"] = self.performance(r["performance"]) if r["performance"] else None
             out.append(record)
-        return out
+        return _by_position(out)
 
     def performance(self, iri: str) -> Record | None:
         rows = self._select("performance", performance=URIRef(iri))
@@ -162,7 +178,7 @@ class Repository:
         r = rows[0]
         indicators = [
             {"level1": i["level1"], "level2": i["level2"], "level3": i["level3"], "value": i["value"],
-             "half": i["half"], "line": i["line"]}
+             "half": i["half"], "line": (self.source(i["loc"]) or {}).get("line")}
             for i in self._select("indicators", performance=URIRef(iri))
         ]
         return {
@@ -175,22 +191,22 @@ class Repository:
             "implementation_total_yuan": r["implementation_total"],
             "annual_total_yuan": r["annual_total"],
             "overview": r["overview"],
-            "overview_line": r["overview_line"],
+            "overview_line": (self.source(r["overview_loc"]) or {}).get("line"),
             "basis": r["basis"],
             "necessity": r["necessity"],
             "goal_implementation": r["goal_implementation"],
             "goal_annual": r["goal_annual"],
             "indicator_count": r["indicator_count"],
             "indicators": indicators,
-            "source": _source(r["file"], r["line"], r["end_line"]),
+            "source": self.source(r["loc"]),
         }
 
     def performances(self, unit: str | None = None) -> list[Record]:
         """Every 绩效目标表, including any that no project row pairs with."""
-        return [
+        return _by_position([
             {"unit": r["unit_name"], **(self.performance(r["performance"]) or {})}
             for r in self._select("performance_list", unit_name=unit)
-        ]
+        ])
 
     def subjects(self, unit: str | None = None) -> list[Record]:
         out = []
@@ -200,45 +216,45 @@ class Repository:
                         "special_account", "unit_funds", "carryover"):
                 if r[key] is not None or key in ("total", "basic", "project"):
                     record[key] = r[key]
-            record["source"] = _source(r["file"], r["line"])
+            record["source"] = self.source(r["loc"])
             out.append(record)
-        return out
+        return _by_position(out)
 
     def tables(self, unit: str | None = None) -> list[Record]:
-        return [
+        return _by_position([
             {"id": r["t"], "unit": r["unit_name"], "title": r["title"], "number": r["number"], "kind": r["kind"],
-             "empty": r["empty"], "source": _source(r["file"], r["line"])}
+             "empty": r["empty"], "source": self.source(r["loc"])}
             for r in self._select("tables", unit_name=unit)
-        ]
+        ])
 
     def econ(self, unit: str | None = None) -> list[Record]:
-        return [
+        return _by_position([
             {"unit": r["unit_name"], "table": r["table"], "dept_econ_name": r["dept_econ_name"],
              "gov_econ_name": r["gov_econ_name"], "total": r["total"], "personnel": r["personnel"],
-             "public": r["public"], "source": _source(r["file"], r["line"])}
+             "public": r["public"], "source": self.source(r["loc"])}
             for r in self._select("econ_rows", unit_name=unit)
-        ]
+        ])
 
     def procurement(self) -> list[Record]:
-        return [
+        return _by_position([
             {"unit": r["unit_name"], "total": r["total"], "goods": r["goods"], "works": r["works"],
              "services": r["services"], "amount_unit": r["unit"],
-             "source": _source(r["file"], r["line"], r["end_line"])}
+             "source": self.source(r["loc"])}
             for r in self._select("procurement")
-        ]
+        ])
 
     # ------------------------------------------------------------------ quality
     def anomalies(self) -> list[Record]:
-        return [
+        return _by_position([
             {"kind": r["kind"], "severity": r["severity"], "message": r["message"], "revision": r["revision"],
              "department": r["department"], "code": r["code"], "level": r["level"],
-             "source": _source(r["file"], r["line"])}
+             "source": self.source(r["loc"])}
             for r in self._select("quality_anomalies")
-        ]
+        ])
 
     def checks(self) -> list[Record]:
-        return [
+        return _by_position([
             {"check": r["check"], "holds": r["holds"], "table": r["table"], **json.loads(r["values"]),
-             "source": _source(r["file"], r["line"])}
+             "source": self.source(r["loc"])}
             for r in self._select("quality_checks")
-        ]
+        ])

@@ -7,12 +7,37 @@ links stay valid. Non-ASCII segments are percent-encoded so every client can use
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import PurePosixPath
 from urllib.parse import quote
 
 from rdflib import Namespace, URIRef
 
-BK = Namespace("https://w3id.org/budgetkg/ns#")
+
+class CachedNamespace:
+    """An rdflib Namespace whose terms are made once: `Namespace.x` builds a new URIRef on every access,
+    which dominated the mapping's time."""
+
+    def __init__(self, iri: str) -> None:
+        self._namespace = Namespace(iri)
+        self._terms: dict[str, URIRef] = {}
+
+    def __getitem__(self, name: str) -> URIRef:
+        term = self._terms.get(name)
+        if term is None:
+            term = self._terms[name] = self._namespace[name]
+        return term
+
+    def __getattr__(self, name: str) -> URIRef:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return self[name]
+
+    def __str__(self) -> str:
+        return str(self._namespace)
+
+
+BK = CachedNamespace("https://w3id.org/budgetkg/ns#")
 DEFAULT_BASE = "https://example.org/budgetkg/"
 
 
@@ -21,6 +46,7 @@ def segment(text: str) -> str:
     return quote(text, safe="")
 
 
+@cache
 def doc_stem(file: str) -> str:
     return PurePosixPath(file).stem
 

@@ -11,8 +11,8 @@ import json
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 
-from rdflib import RDF, RDFS, SKOS, XSD, BNode, Literal, Namespace, URIRef
-from rdflib.namespace import DCTERMS, ORG, PROV
+from rdflib import XSD, BNode, Literal, URIRef
+from rdflib import namespace as rdflib_namespaces
 
 from ..graph.records import (
     BudgetDocument,
@@ -25,10 +25,16 @@ from ..graph.records import (
     SourceRef,
     to_decimal,
 )
-from .iris import BK, Iris
+from .iris import BK, CachedNamespace, Iris
 
-QB = Namespace("http://purl.org/linked-data/cube#")
-XKOS = Namespace("http://rdf-vocabulary.ddialliance.org/xkos#")
+QB = CachedNamespace("http://purl.org/linked-data/cube#")
+XKOS = CachedNamespace("http://rdf-vocabulary.ddialliance.org/xkos#")
+RDF = CachedNamespace(str(rdflib_namespaces.RDF))
+RDFS = CachedNamespace(str(rdflib_namespaces.RDFS))
+SKOS = CachedNamespace(str(rdflib_namespaces.SKOS))
+DCTERMS = CachedNamespace(str(rdflib_namespaces.DCTERMS))
+PROV = CachedNamespace(str(rdflib_namespaces.PROV))
+ORG = CachedNamespace(str(rdflib_namespaces.ORG))
 
 Triple = tuple[URIRef | BNode, URIRef, URIRef | BNode | Literal]
 

@@ -17,6 +17,8 @@ import click
 
 from . import settings
 from .pipeline import Builder, discover
+from .search.documents import DOC_TYPES
+from .search.request import SearchError, SearchRequest
 from .store.generations import BuildLockedError
 from .store.store import EXPORT_FORMATS, StoreError
 from .workspace import NoGraphError, Workspace
@@ -191,6 +193,41 @@ def catalog_departments(revision: str, data_dir: Path | None, as_json: bool) -> 
     """Departments of one revision in document order, with entry counts and flags."""
     rows = open_workspace(data_dir).repo.departments(revision)
     emit(rows, as_json, lambda r: table_lines(r, ["order", "department", "entries", "flags"]))
+
+
+# ------------------------------------------------------------------------------------- search
+@main.command()
+@click.argument("query")
+@click.option("--type", "doc_type", type=click.Choice(DOC_TYPES), default=None, help="Only this kind of result.")
+@click.option("--revision", default=None, help="Catalog revision (2023, 2024, 2025, B2023).")
+@click.option("--department", default=None, help="Catalog department.")
+@click.option("--unit", default=None, help="Budget unit.")
+@click.option("--year", type=int, default=None, help="Fiscal year.")
+@click.option("--region", default=None, help="County or prefecture city.")
+@click.option("--limit", type=click.IntRange(1, 100), default=10, help="Results per page.")
+@click.option("--page", type=click.IntRange(1, 1000), default=1)
+@click.option("--sort", type=click.Choice(["relevance", "amount"]), default="relevance")
+@DATA_OPTION
+@JSON_OPTION
+def search(query: str, doc_type: str | None, revision: str | None, department: str | None, unit: str | None,
+           year: int | None, region: str | None, limit: int, page: int, sort: str, data_dir: Path | None,
+           as_json: bool) -> None:
+    """Chinese full-text search over units, projects, catalog entries, 科目 and source paragraphs."""
+    ws = open_workspace(data_dir)
+    request = SearchRequest(query=query, type=doc_type, revision=revision, department=department, unit=unit,
+                            year=year, region=region, page=page, per_page=limit, sort=sort)  # type: ignore[arg-type]
+    try:
+        result = ws.search(request)
+    except SearchError as exc:
+        raise click.ClickException(str(exc)) from exc
+    emit(result.to_json(), as_json, _search_text)
+
+
+def _search_text(result: dict[str, Any]) -> Iterable[str]:
+    yield f"{result['total']} results ({result['mode']})" + (f" — {result['notice']}" if result["notice"] else "")
+    for hit in result["hits"]:
+        where = f"{hit['source']['file']}:{hit['source']['line']}" if hit["source"]["file"] else ""
+        yield f"{hit['score']:>8.2f}  {hit['type']:<13} {hit['title']}  {where}"
 
 
 # ------------------------------------------------------------------------------------- graph

@@ -9,7 +9,9 @@ ingesting one again replaces it.
 
 from __future__ import annotations
 
+import hashlib
 import pickle
+import shutil
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -26,7 +28,10 @@ from .graph.source_text import load_source
 from .graph.table_checks import check_document
 from .ontology.iris import Iris, doc_stem
 from .ontology.mapping import Mapper
+from .search.from_graph import dictionary_words, documents_from_graph
+from .search.index import build_index
 from .store.generations import Generations
+from .store.repository import Repository
 from .store.store import OxigraphStore
 
 Progress = Callable[[str], None]
@@ -204,13 +209,21 @@ class Builder:
         self.report.steps[step] = self.report.steps.get(step, 0.0) + time.perf_counter() - t
         return result
 
-    @staticmethod
-    def _write_cache(generation: Path, documents: dict[str, DocumentRecords]) -> None:
-        folder = generation / "records"
+    def _write_cache(self, generation: Path, documents: dict[str, DocumentRecords]) -> None:
+        """Keep each document's records and its text: the next build reuses them, the app shows the text."""
+        folder, texts = generation / "records", generation / "sources"
         folder.mkdir()
+        texts.mkdir()
+        previous = self.generations.current()
         for records in documents.values():
             with (folder / f"{records.file}.pickle").open("wb") as handle:
                 pickle.dump(records, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            kept = previous / "sources" / records.file if previous else None
+            origin = kept if kept is not None and kept.exists() and _sha256(kept) == records.sha256 else None
+            if origin is None and Path(records.path).exists() and _sha256(Path(records.path)) == records.sha256:
+                origin = Path(records.path)
+            if origin is not None:
+                shutil.copyfile(origin, texts / records.file)
 
     def _load(self, store: OxigraphStore, generation: Path, documents: dict[str, DocumentRecords],
               revisions: list[Revision]) -> None:
@@ -252,13 +265,13 @@ class Builder:
             yield from self.mapper.issues(f"catalog-{revision.revision}", revision.issues)
 
     def _after_load(self, store: OxigraphStore, generation: Path) -> None:
-        """Steps that read the loaded graph: the search index and the project → catalog links."""
-        for step in POST_LOAD_STEPS:
-            step(self, store, generation)
+        """Steps that read the loaded graph: the search index, then the project → catalog links."""
+        self._timed("index", lambda: self._index(store, generation))
 
-
-# Steps that consume the loaded store (search index, links); registered by those packages' build hooks.
-POST_LOAD_STEPS: list[Callable[[Builder, OxigraphStore, Path], None]] = []
+    def _index(self, store: OxigraphStore, generation: Path) -> None:
+        docs = list(documents_from_graph(Repository(store), generation / "sources"))
+        build_index(docs, generation / "index", dictionary_words=dictionary_words(docs))
+        self.report.index_documents = len(docs)
 
 
 _ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
@@ -274,6 +287,10 @@ def nt_term(term: Any) -> str:
             return f"{text}^^<{term.datatype}>"
         return text
     return term.n3()
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def write_ntriples(path: Path, triples: Iterable[tuple[Any, Any, Any]]) -> int:

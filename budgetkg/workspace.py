@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .search.index import open_index
+from .search.request import SearchRequest, SearchResult
 from .store.generations import Generations
 from .store.repository import Repository
 from .store.store import OxigraphStore
@@ -44,6 +46,13 @@ class Workspace:
     @property
     def index_dir(self) -> Path:
         return self.generation / "index"
+
+    def search(self, request: SearchRequest) -> SearchResult:
+        """Answer from this generation's index (opened once, kept for the workspace's life)."""
+        index = self.cache.get("index")
+        if index is None:
+            index = self.cache["index"] = open_index(self.index_dir)
+        return index.search(request)
 
     def is_stale(self) -> bool:
         return Generations(self.data_dir).current() != self.generation

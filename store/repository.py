@@ -151,6 +151,15 @@ class Repository:
             })
         return _by_position(out)
 
+    def unit_texts(self) -> dict[str, dict[str, Any]]:
+        """Unit IRI → {"duties": [...], "organisation": str | None}."""
+        texts: dict[str, dict[str, Any]] = {}
+        for r in self._select("unit_texts"):
+            entry = texts.setdefault(r["unit"], {"duties": [], "organisation": r["organisation"]})
+            if r["duty"] and r["duty"] not in entry["duties"]:
+                entry["duties"].append(r["duty"])
+        return texts
+
     def projects(self, unit: str | None = None, with_performance: bool = True) -> list[Record]:
         out = []
         for r in self._select("projects", unit_name=unit):
@@ -211,7 +220,8 @@ class Repository:
     def subjects(self, unit: str | None = None) -> list[Record]:
         out = []
         for r in self._select("subjects", unit_name=unit):
-            record: Record = {"unit": r["unit_name"], "table": r["table"], "code": r["code"], "name": r["name"]}
+            record: Record = {"id": r["row"], "subject": r["subject"], "unit": r["unit_name"], "table": r["table"],
+                              "code": r["code"], "name": r["name"]}
             for key in ("total", "basic", "project", "general_public_budget", "gov_fund", "state_capital",
                         "special_account", "unit_funds", "carryover"):
                 if r[key] is not None or key in ("total", "basic", "project"):

@@ -282,5 +282,78 @@ def _quality_text(data: dict[str, Any]) -> Iterable[str]:
         yield f"  {c['check']:<26} {c['source']['file']}:{c['source']['line']}  {c.get('table') or ''}"
 
 
+# ------------------------------------------------------------------------------------- officer's check
+def _check_service(data_dir: Path | None) -> Any:
+    from .check.service import CheckService
+
+    return CheckService(open_workspace(data_dir))
+
+
+@main.command()
+@click.argument("text", required=False)
+@click.option("--project", default=None, help="A budget project by name instead of TEXT.")
+@click.option("--department", default=None, help="Catalog department of the buyer, e.g. 工业和信息化.")
+@click.option("--unit", default=None, help="Budget unit name (mapped to its catalog department).")
+@click.option("--date", "on", default=None, help="YYYY-MM-DD: the revision in force on that day (default today).")
+@click.option("--revision", default=None, help="Use this revision (2023, 2024, 2025, B2023) instead of a date.")
+@DATA_OPTION
+@JSON_OPTION
+def check(text: str | None, project: str | None, department: str | None, unit: str | None, on: str | None,
+          revision: str | None, data_dir: Path | None, as_json: bool) -> None:
+    """May this department buy this service, under which revision? Verdict with evidence."""
+    from .check.service import CheckError
+
+    if not text and not project:
+        raise click.UsageError("give TEXT or --project")
+    if not (department or unit or project):
+        raise click.UsageError("give --department or --unit")
+    if on is not None and revision is not None:
+        raise click.UsageError("give --date or --revision, not both")
+    try:
+        result = _check_service(data_dir).check(text=text, project=project, department=department, unit=unit,
+                                                date=on, revision=revision)
+    except CheckError as exc:
+        raise click.ClickException(str(exc)) from exc
+    emit(result, as_json, _check_text)
+
+
+def _check_text(result: dict[str, Any]) -> Iterable[str]:
+    yield f"{result['verdict']}  ({result['kind']})"
+    yield result["explanation"]
+    for key in ("own_department", "b_class", "other_departments"):
+        for e in result[key]:
+            yield (f"  {key:<18} {e['revision']:<6} {e['department'] or 'B类':<12} {e['code']:<8} {e['name']}"
+                   f"  score={e['score']}  [{'、'.join(e['matched_terms'])}]")
+    for p in result["prohibited"]:
+        yield f"  prohibited {p['rule_id']} {p['citation']}: {p['reason']}"
+
+
+@main.command()
+@click.option("--from", "from_rev", required=True, help="Older revision (2023, 2024, 2025).")
+@click.option("--to", "to_rev", required=True, help="Newer revision.")
+@click.option("--department", default=None, help="Only this catalog department.")
+@DATA_OPTION
+@JSON_OPTION
+def diff(from_rev: str, to_rev: str, department: str | None, data_dir: Path | None, as_json: bool) -> None:
+    """Catalog changes between two revisions: renamed, recoded, moved, added, removed, not in the surviving text."""
+    from .check.service import CheckError
+
+    try:
+        result = _check_service(data_dir).diff(from_rev, to_rev, department)
+    except CheckError as exc:
+        raise click.ClickException(str(exc)) from exc
+    emit(result, as_json, _diff_text)
+
+
+def _diff_text(result: dict[str, Any]) -> Iterable[str]:
+    yield f"{result['from']['revision']} → {result['to']['revision']}: " + ", ".join(
+        f"{k} {v}" for k, v in result["counts"].items() if v)
+    yield from result["notes"]
+    for c in result["changes"]:
+        old, new = c["from"] or {}, c["to"] or {}
+        yield (f"  {c['change']:<22} {c['department'] or 'B':<10} {old.get('code', ''):<8} {old.get('name', '')}"
+               f" → {new.get('code', '')} {new.get('name', '')}")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

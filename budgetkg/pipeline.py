@@ -267,6 +267,15 @@ class Builder:
     def _after_load(self, store: OxigraphStore, generation: Path) -> None:
         """Steps that read the loaded graph: the search index, then the project → catalog links."""
         self._timed("index", lambda: self._index(store, generation))
+        self._timed("links", lambda: self._link(store, generation))
+
+    def _link(self, store: OxigraphStore, generation: Path) -> None:
+        """Link every project to the catalog entries that allow it (check/linking.py), into the "links" graph."""
+        from .check.linking import GraphView, link_triples
+
+        path = generation / "nt" / "links.nt"
+        self.report.links = write_ntriples(path, link_triples(GraphView(store, Repository(store)), self.iris))
+        store.load_ntriples(path, str(self.iris.graph("links")))
 
     def _index(self, store: OxigraphStore, generation: Path) -> None:
         docs = list(documents_from_graph(Repository(store), generation / "sources"))

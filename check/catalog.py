@@ -39,6 +39,7 @@ class Entry:
     words: list[tuple[str, float]] = field(default_factory=list)  # informative words of the name, with weights
     parts: list[list[tuple[str, float]]] = field(default_factory=list)  # words of each conjunct (A及B → A, B)
     path_text: str = ""
+    path_words: list[str] = field(default_factory=list)  # informative words of the code path
 
     def source_in(self, file: str | None) -> dict[str, Any] | None:
         """Where the entry is printed, preferring the copy in `file` (the project's own document)."""
@@ -98,12 +99,15 @@ class CatalogModel:
                 e.parts = [p for p in parts if any(len(w) >= 2 and w not in self.generic_words and w not in own
                                                    for w, _ in p)]
             e.path_text = norm("".join(name for _code, name in e.path))
+            e.path_words = [w for w in dict.fromkeys(seg.words(e.path_text))
+                            if len(w) >= 2 and w not in self.generic_words]
         self.by_bigram: dict[str, dict[str, list[Entry]]] = {}
         for rev, entries in self.entries.items():
             index: dict[str, list[Entry]] = defaultdict(list)
             for e in entries:
-                if e.leaf:
-                    for g in bigrams(e.key):
+                if e.leaf:  # only bigrams of informative words: "服务" must not make every entry a candidate
+                    grams = set().union(*(bigrams(w) for w, _ in e.words if w not in self.generic_words), set())
+                    for g in grams:
                         index[g].append(e)
             self.by_bigram[rev] = dict(index)
 

@@ -38,10 +38,9 @@ class Request:
     grams: set[str]
     query_words: list[tuple[str, float]]  # informative words of the text field with weights
     department: str | None
-
-    @property
-    def all_text(self) -> str:
-        return " ".join(self.fields.values())
+    field_grams: dict[str, set[str]] = field(default_factory=dict)
+    credits: dict[str, tuple[float, str | None]] = field(default_factory=dict)  # memo of Scorer._credit
+    all_text: str = ""
 
 
 @dataclass
@@ -86,20 +85,27 @@ class Scorer:
             grams |= bigrams(v)
         words = list(dict.fromkeys(segmenter().words(normed.get("text", ""))))
         query_words = [(w, self.model.weight(w)) for w in words]
-        return Request(normed, expanded, grams, query_words, department)
+        return Request(normed, expanded, grams, query_words, department,
+                       {k: bigrams(v) for k, v in expanded.items()}, {}, " ".join(normed.values()))
 
     def _credit(self, word: str, request: Request) -> tuple[float, str | None]:
-        """How well the request shows `word` (0..1) and in which field."""
+        """How well the request shows `word` (0..1) and in which field (memoised per request)."""
+        known = request.credits.get(word)
+        if known is None:
+            known = request.credits[word] = self._credit_uncached(word, request)
+        return known
+
+    def _credit_uncached(self, word: str, request: Request) -> tuple[float, str | None]:
         best, where = 0.0, None
+        grams = bigrams(word) if len(word) >= 3 else set()
         for name, text in request.expanded.items():
             factor = self.field_factors.get(name, self.field_factors["goals"])
             if factor <= best:
                 continue
             if word in text:
                 best, where = factor, name
-            elif len(word) >= 3:
-                grams = bigrams(word)
-                shared = len(grams & bigrams(text)) / len(grams) if grams else 0.0
+            elif grams:
+                shared = len(grams & request.field_grams[name]) / len(grams)
                 if shared >= 0.5 and factor * shared * self.partial > best:
                     best, where = factor * shared * self.partial, name
         return best, where
@@ -136,8 +142,7 @@ class Scorer:
                 if word not in matched:
                     matched.append(word)
         query_cov = qgot / qtotal if request.query_words else 0.0
-        path_hits = [w for w in segmenter().words(entry.path_text) if len(w) >= 2
-                     and w not in self.model.generic_words and w in request.all_text]
+        path_hits = [w for w in entry.path_words if w in request.all_text]
         path_cov = min(1.0, len(path_hits) / 2)
         score = self.w_entry * entry_cov + self.w_query * query_cov + self.w_path * path_cov
         if len(request.fields) > 1 and not anchored:

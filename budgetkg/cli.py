@@ -355,5 +355,32 @@ def _diff_text(result: dict[str, Any]) -> Iterable[str]:
                f" → {new.get('code', '')} {new.get('name', '')}")
 
 
+# ------------------------------------------------------------------------------------- web
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
+@click.option("--threads", type=click.IntRange(1, 64), default=8, show_default=True, help="waitress worker threads.")
+@click.option("--base", default=None, help="IRI base of a first build (IRIs resolve under the graph's own base).")
+@DATA_OPTION
+def serve(host: str, port: int, threads: int, base: str | None, data_dir: Path | None) -> None:
+    """Serve the web app (search, check, catalog, diff, linked data, SPARQL) with waitress."""
+    from waitress import serve as waitress_serve
+
+    from .web.app import create_app
+
+    folder = settings.data_dir(data_dir)
+    try:
+        ws = Workspace.open(folder)
+    except NoGraphError:
+        click.echo(f"no graph in {folder}: building the bundled corpus first", err=True)
+        _run_build((), folder, base, True, False, False)
+        ws = Workspace.open(folder)
+    if base and settings.base_iri(base) != ws.base:
+        click.echo(f"note: the graph was built with base {ws.base}; IRIs resolve under that base", err=True)
+    app = create_app(folder)
+    click.echo(f"serving http://{host}:{port}/ from {ws.generation.name}", err=True)
+    waitress_serve(app, host=host, port=port, threads=threads, ident="budgetkg", clear_untrusted_proxy_headers=True)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

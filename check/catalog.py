@@ -18,6 +18,7 @@ from .revisions import RevisionInfo
 from .text import bigrams, load_toml, norm, organ_words, segmenter
 
 _CONJUNCTION = re.compile(r"及|与|、|，")
+_SCOPE_NOTE = re.compile(r"（(仅限|限)[^）]*）")
 
 
 @dataclass
@@ -40,6 +41,7 @@ class Entry:
     parts: list[list[tuple[str, float]]] = field(default_factory=list)  # words of each conjunct (A及B → A, B)
     path_text: str = ""
     path_words: list[str] = field(default_factory=list)  # informative words of the code path
+    anchors: frozenset[str] = frozenset()  # informative words: not generic, not the department's own name
 
     def source_in(self, file: str | None) -> dict[str, Any] | None:
         """Where the entry is printed, preferring the copy in `file` (the project's own document)."""
@@ -79,7 +81,8 @@ class CatalogModel:
         cut: dict[str, list[str]] = {}
         for e in leaves:
             e.key = norm(e.name)
-            words = list(dict.fromkeys(seg.words(e.key)))
+            # a scope note "（仅限非审计部门）" limits who may buy (ranking.toml scopes); it is not what is bought
+            words = list(dict.fromkeys(seg.words(_SCOPE_NOTE.sub("", e.key))))
             cut[e.id] = words
             for w in words:
                 df[w] += 1
@@ -92,6 +95,7 @@ class CatalogModel:
         for e in leaves:
             own = identity.get(e.department or "", set())
             e.words = [(w, self.weight(w, w in own)) for w in cut[e.id]]
+            e.anchors = frozenset(w for w in cut[e.id] if w not in own and w not in self.generic_words)
             pieces = [p for p in _CONJUNCTION.split(e.key) if len(p) >= 2]
             if len(pieces) > 1:
                 parts = [[(w, self.weight(w, w in own)) for w in dict.fromkeys(seg.words(p))] for p in pieces]

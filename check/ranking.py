@@ -110,7 +110,8 @@ class Scorer:
                     best, where = factor * shared * self.partial, name
         return best, where
 
-    def _coverage(self, words: list[tuple[str, float]], request: Request, matched: list[str]) -> tuple[float, bool]:
+    def _coverage(self, words: list[tuple[str, float]], request: Request, matched: list[str],
+                  anchors: frozenset[str]) -> tuple[float, bool]:
         """Weighted share of `words` the request shows, and whether an informative one is in the text field."""
         total = sum(w for _word, w in words) or 1.0
         got = 0.0
@@ -121,15 +122,15 @@ class Scorer:
                 got += weight * credit
                 if word not in matched:
                     matched.append(word)
-                if where == "text" and weight >= 1.0:
+                if where == "text" and word in anchors:
                     anchored = True
         return got / total, anchored
 
     def score(self, entry: Entry, request: Request) -> Candidate:
         matched: list[str] = []
-        entry_cov, anchored = self._coverage(entry.words, request, matched)
+        entry_cov, anchored = self._coverage(entry.words, request, matched, entry.anchors)
         for part in entry.parts:
-            cov, anchor = self._coverage(part, request, matched)
+            cov, anchor = self._coverage(part, request, matched, entry.anchors)
             if cov * self.part_factor > entry_cov:
                 entry_cov, anchored = cov * self.part_factor, anchor
         entry_text = entry.key + entry.path_text

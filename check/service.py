@@ -23,7 +23,7 @@ from .lineage import Lineage
 from .prohibitions import prohibitions
 from .ranking import Candidate, Scorer
 from .revisions import Choice, choose
-from .text import norm
+from .text import norm, synonyms
 
 NOT_SERVICE_KINDS = ("transfer", "personnel", "own_operations")
 
@@ -169,7 +169,8 @@ class CheckService:
 
     def _decide(self, fields: dict[str, str | None], dept: str | None, choice: Choice, file: str | None,
                 ) -> dict[str, Any]:
-        plain = {k: norm(v) for k, v in fields.items() if v}
+        expand = synonyms().expand_text
+        plain = {k: expand(norm(v)) for k, v in fields.items() if v}
         kind = classifier().classify(plain)
         banned = prohibitions().check(plain, kind)
         request = self.scorer.request(fields, dept)

@@ -179,14 +179,22 @@ def exists(ws: Workspace, iri: str) -> bool:
 
 
 def describe_triples(ws: Workspace, iri: str) -> list[ox.Triple]:
-    """The resource's own triples (its concise description), de-duplicated across named graphs."""
+    """The resource's own triples and those of its blank nodes (its concise bounded description),
+    de-duplicated across named graphs."""
     node = ox.NamedNode(iri)
-    seen: dict[tuple[Any, Any], ox.Triple] = {}
-    for q in ws.store.inner.quads_for_pattern(node, None, None, None):
-        seen.setdefault((q.predicate, q.object), ox.Triple(q.subject, q.predicate, q.object))
+    seen: dict[tuple[Any, Any, Any], ox.Triple] = {}
+    todo: list[Any] = [node]
+    done: set[Any] = set()
+    while todo and len(seen) < 20_000:  # the concise bounded description: blank nodes are followed
+        subject = todo.pop()
+        done.add(subject)
+        for q in ws.store.inner.quads_for_pattern(subject, None, None, None):
+            seen.setdefault((q.subject, q.predicate, q.object), ox.Triple(q.subject, q.predicate, q.object))
+            if isinstance(q.object, ox.BlankNode) and q.object not in done:
+                todo.append(q.object)
     if not seen:  # only ever an object: describe it by what points at it
         for q in ws.store.inner.quads_for_pattern(None, None, node, None):
-            seen.setdefault((q.subject, q.predicate), ox.Triple(q.subject, q.predicate, q.object))
+            seen.setdefault((q.subject, q.predicate, q.object), ox.Triple(q.subject, q.predicate, q.object))
     return list(seen.values())
 
 

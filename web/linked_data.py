@@ -12,15 +12,16 @@ from __future__ import annotations
 
 import io
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, abort, current_app, render_template
+from flask import Blueprint, Response, abort, current_app, render_template, request
 
 from ..ontology.iris import segment
 from ..store.store import EXPORT_FORMATS, PREFIXES
 from ..workspace import Workspace
 from . import data
-from .app import json_response, requested_format, workspace
+from .app import SUFFIXES, json_response, requested_format, workspace
 
 bp = Blueprint("linked_data", __name__)
 
@@ -40,9 +41,26 @@ TEMPLATES = {
 }
 
 
-def iri_from_path(ws: Workspace, rest: str) -> str:
+def raw_id_path(rest: str) -> str:
+    """The still-encoded path after /id/ when the server passes it (waitress: REQUEST_URI), so an encoded
+    slash inside a segment (`%2F`) stays inside it; else Werkzeug's decoded path."""
+    raw = request.environ.get("REQUEST_URI") or request.environ.get("RAW_URI")
+    if not raw:
+        return rest
+    path = urlsplit(raw).path
+    if not path.startswith("/id/"):
+        return rest
+    path = path[len("/id/"):]
+    fmt = request.environ.get("budgetkg.format")
+    suffix = next((s for s, f in SUFFIXES.items() if f == fmt), None)
+    if suffix and path.endswith(suffix):
+        path = path[: -len(suffix)]
+    return path
+
+
+def iri_from_path(ws: Workspace, rest: str, encoded: bool = False) -> str:
     """The IRI a request path under /id/ names (see the module docstring)."""
-    parts = rest.split("/")
+    parts = [unquote(p) for p in rest.split("/")] if encoded else rest.split("/")
     if any(p in ("", ".", "..") for p in parts):
         abort(404, description="路径无效")
     return ws.base + "id/" + "/".join(segment(p) for p in parts)
@@ -69,7 +87,8 @@ def serialize(triples: list[ox.Triple], fmt: str) -> bytes:
 @bp.get("/id/<path:rest>")
 def resolve(rest: str) -> Response | str:
     ws = workspace()
-    iri = iri_from_path(ws, rest)
+    raw = raw_id_path(rest)
+    iri = iri_from_path(ws, raw, encoded=raw is not rest)
     if not data.exists(ws, iri):
         abort(404, description=f"图中没有这个 IRI：{iri}")
     fmt = requested_format(("html", "json", "ttl", "nt", "jsonld"))
@@ -96,8 +115,6 @@ def resolve(rest: str) -> Response | str:
 @bp.get("/dump")
 def dump() -> Response:
     """The whole graph (default: Turtle); N-Quads and TriG keep the named graphs."""
-    from flask import request
-
     fmt = request.environ.get("budgetkg.format") or request.args.get("format") or "ttl"
     if fmt not in EXPORT_FORMATS:
         abort(400, description=f"不支持的导出格式 {fmt!r}：可用 {', '.join(EXPORT_FORMATS)}")

@@ -67,6 +67,8 @@ def search() -> Response | str:
 def check_args() -> dict[str, Any]:
     args = {"text": param("text", MAX_TEXT_CHARS), "project": param("project"), "department": param("department"),
             "unit": param("unit"), "date": param("date", 10), "revision": param("revision", 20)}
+    if args["date"] and args["revision"]:
+        abort(400, description="日期与目录版本只能给一个（date 或 revision）。")
     if args["date"]:
         from datetime import date
 

@@ -97,7 +97,13 @@ class CheckService:
 
     def find_project(self, name: str, unit: str | None = None) -> tuple[ProjectInfo, list[str]]:
         key = norm(name)
-        found = [p for p in self.projects() if norm(p.name) == key and (unit is None or p.unit == unit)]
+        index: dict[str, list[ProjectInfo]] | None = self.ws.cache.get("check.project_index")
+        if index is None:
+            index = {}
+            for p in self.projects():
+                index.setdefault(norm(p.name), []).append(p)
+            self.ws.cache["check.project_index"] = index
+        found = [p for p in index.get(key, []) if unit is None or p.unit == unit]
         if not found:
             found = [p for p in self.projects() if key in norm(p.name) and (unit is None or p.unit == unit)]
         if not found:

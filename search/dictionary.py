@@ -8,9 +8,10 @@ queries alike (the index stores its word list and queries are segmented with the
 What is derived from `dictionary_words` (catalog, 科目, unit and project names) and the documents' regions and
 departments:
 * short proper names as they are: regions (永和县, 吕梁市), departments up to 6 characters (行政审批);
-* sub-terms: two adjacent jieba tokens of a name that together make 3–6 Han characters and recur in at least
-  `min_count` different names (等级保护 from 网络安全等级保护测评服务 and …等级保护咨询…), skipping those that
-  begin or end with a stop word or end with a generic head (服务, 经费, 项目 …: 管理服务 would swallow 物业管理);
+* sub-terms: two adjacent jieba tokens of a name that together make 3–6 Han characters, recur in at least
+  `min_count` different names and hang together (等级保护 from 网络安全等级保护测评服务 and …等级保护咨询…),
+  skipping those that begin or end with a stop word or a generic head (服务, 经费, 项目 …: 管理服务 would
+  swallow 物业管理);
 * every abbreviation that synonyms.tsv expands (等保, 刻章, 12345热线), so the query word is looked up whole.
 Whole long names are not added: a 12-character token would hide its parts from phrase-free word matching.
 """
@@ -31,6 +32,8 @@ from .tokenizer import is_han, stopwords
 GENERIC_HEADS = frozenset(
     ["服务", "经费", "项目", "工作", "资金", "费用", "专项", "支出", "补助", "补贴", "费", "款", "其他", "相关"]
 )
+# Words that modify the word after them: a sub-term never ends with one (城乡居民基本 is not a term).
+MODIFIERS = frozenset(["基本", "其他", "相关", "有关", "专项", "综合", "一般", "各类", "各项", "年度", "新", "主要"])
 MIN_TERM, MAX_TERM = 3, 6
 
 
@@ -94,8 +97,9 @@ def _pieces(name: str) -> list[str]:
 def derive_terms(names: Iterable[str], segmenter: Segmenter, *, min_count: int = 2) -> list[str]:
     """Recurring two-token sub-terms of `names` (see the module docstring); `segmenter` should be a plain one.
 
-    A pair must also hang together: at least half of the names that contain its rarer token contain the pair
-    (等级 → 等级保护 passes; 印章 + 免费, each common elsewhere, does not).
+    A pair must also hang together: at least half of the names that contain its first token continue it with the
+    second (等级 → 等级保护 passes; 网络安全 + 等级 does not, 网络安全 goes on in many other ways), and it must
+    not end in a word that modifies what follows (城乡居民 + 基本 … 养老保险).
     """
     stops = stopwords()
     pair_counts: Counter[str] = Counter()
@@ -113,7 +117,7 @@ def derive_terms(names: Iterable[str], segmenter: Segmenter, *, min_count: int =
                     continue
                 if not all(is_han(ch) for ch in term):
                     continue
-                if a in stops or b in stops or b in GENERIC_HEADS or a in GENERIC_HEADS:
+                if a in stops or b in stops or b in GENERIC_HEADS or a in GENERIC_HEADS or b in MODIFIERS:
                     continue
                 seen.add(term)
                 parts[term] = (a, b)
@@ -123,7 +127,7 @@ def derive_terms(names: Iterable[str], segmenter: Segmenter, *, min_count: int =
         term
         for term, count in pair_counts.items()
         if count >= min_count
-        and count * 2 >= min(word_counts[parts[term][0]], word_counts[parts[term][1]])
+        and count * 2 >= word_counts[parts[term][0]]
         and not segmenter.has_word(term)
     )
 

@@ -6,9 +6,10 @@ sums them), evaluated over cached per-term postings (postings.py) with set and d
 One query word matches when any of these does (their scores add up):
 * the word itself in title / path_names / body, boosted 4 : 2 : 1 — a match in the name beats one in the path
   of parent catalog names, which beats one in running text;
-* all of its pieces, at half weight — the query-side half of search mode: a long query word (物业管理服务,
-  12345热线) still matches text that jieba cut differently (物业/管理服务; 12345政务服务热线);
 * all words of one of its synonyms.tsv expansions, at 0.8;
+* all of its pieces (each with its own synonyms), at half weight — the query-side half of search mode: a long
+  query word (物业管理服务, 12345热线, 等保测评) still matches text that jieba cut differently (物业/管理服务;
+  12345政务服务热线; 网络安全等级保护 … 测评);
 * the code fields, when the word looks like a code (A160502 inside a longer query).
 A quoted phrase matches where its character bigrams stand at consecutive positions of a bigram field (the
 positions whoosh stored, checked here for the documents that have all the bigrams); its score is the phrase's
@@ -119,18 +120,34 @@ class QueryEvaluator:
             ("w", "", word), lambda: union_sum((postings.scores(f, word), b) for f, b in WORD_FIELDS)
         )
 
-    def word(self, word: str) -> Scores:
-        self.primary_words.add(word)
-        alternatives: list[tuple[Scores, float]] = [(self.in_text(word), 1.0)]
+    def text_or_pieces(self, word: str) -> Scores:
+        """The word in the text fields, or all of its pieces (at PIECES_WEIGHT)."""
         tiling = pieces(word, self.segmenter)
-        if tiling:
-            self.secondary_words.update(tiling)
-            alternatives.append((intersect_sum([self.in_text(p) for p in tiling]), PIECES_WEIGHT))
+        if not tiling:
+            return self.in_text(word)
+        self.secondary_words.update(tiling)
+        return union_sum(
+            [(self.in_text(word), 1.0), (intersect_sum([self.in_text(p) for p in tiling]), PIECES_WEIGHT)]
+        )
+
+    def with_synonyms(self, word: str) -> Scores:
+        """The word in the text fields, or all words of one of its synonym expansions (each word also matched
+        by its pieces: 法律咨询 must find 法律咨询服务 even where jieba cut it 法律/咨询服务)."""
+        alternatives: list[tuple[Scores, float]] = [(self.in_text(word), 1.0)]
         for expansion in self.synonyms.expand(word):
             words = [t.text for t in word_tokens(self.segmenter, expansion, subwords=False)]
             if words:
                 self.secondary_words.update(words)
-                alternatives.append((intersect_sum([self.in_text(w) for w in words]), SYNONYM_WEIGHT))
+                alternatives.append((intersect_sum([self.text_or_pieces(w) for w in words]), SYNONYM_WEIGHT))
+        return union_sum(alternatives) if len(alternatives) > 1 else alternatives[0][0]
+
+    def word(self, word: str) -> Scores:
+        self.primary_words.add(word)
+        alternatives: list[tuple[Scores, float]] = [(self.with_synonyms(word), 1.0)]
+        tiling = pieces(word, self.segmenter)
+        if tiling:  # 等保测评 → 等保 + 测评, each with its own synonyms
+            self.secondary_words.update(tiling)
+            alternatives.append((intersect_sum([self.with_synonyms(p) for p in tiling]), PIECES_WEIGHT))
         if looks_like_code(word):
             code = normalize_code(word)
             alternatives.append((dict.fromkeys(self.postings.docs("code", code), CODE_WEIGHT), 1.0))

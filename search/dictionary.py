@@ -97,7 +97,7 @@ def _pieces(name: str) -> list[str]:
 def derive_terms(names: Iterable[str], segmenter: Segmenter, *, min_count: int = 2) -> list[str]:
     """Recurring two-token sub-terms of `names` (see the module docstring); `segmenter` should be a plain one.
 
-    A pair must also hang together: at least half of the names that contain its first token continue it with the
+    A pair must also hang together: more than half of the names that contain its first token continue it with the
     second (等级 → 等级保护 passes; 网络安全 + 等级 does not, 网络安全 goes on in many other ways), and it must
     not end in a word that modifies what follows (城乡居民 + 基本 … 养老保险).
     """
@@ -127,7 +127,7 @@ def derive_terms(names: Iterable[str], segmenter: Segmenter, *, min_count: int =
         term
         for term, count in pair_counts.items()
         if count >= min_count
-        and count * 2 >= word_counts[parts[term][0]]
+        and count * 2 > word_counts[parts[term][0]]
         and not segmenter.has_word(term)
     )
 

@@ -240,10 +240,13 @@ def test_synonym_file_is_data_with_many_general_entries():
 
 
 def test_dictionary_derives_recurring_subterms_and_synonym_terms():
-    names = ["网络安全等级保护测评服务", "网络安全等级保护咨询服务", "政务云资源服务", "政务云平台运维服务"]
+    names = ["网络安全等级保护测评服务", "网络安全等级保护咨询服务", "网络安全检查服务", "网络安全应急演练服务",
+             "政务云资源服务", "政务云平台运维服务", "城乡居民基本养老保险", "城乡居民基本医疗保险"]
     words = build_dictionary(names, make_segmenter(), proper_names=["永和县"], synonyms=Synonyms.load())
     assert {"等级保护", "政务云", "永和县", "等保", "刻章"} <= set(words)
     assert "网络安全等级保护测评服务" not in words  # whole names are not words
+    assert "网络安全等级" not in words  # 网络安全 goes on in many ways: no term
+    assert "城乡居民基本" not in words  # 基本 modifies what follows
     assert not any(w.endswith("服务") for w in words if w not in Synonyms.load().expansions)
 
 

@@ -276,6 +276,9 @@ def create_app(data_dir: str | Path | None = None, *, testing: bool = False, war
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     holder = WorkspaceHolder(app.config["DATA_DIR"])
     app.extensions["budgetkg"] = holder
+    from .sparql_eval import QueryWorkers
+
+    app.extensions["budgetkg.sparql"] = QueryWorkers(size=2)
     app.wsgi_app = SuffixMiddleware(app.wsgi_app)  # type: ignore[method-assign]
 
     from . import api, linked_data, openapi, pages, sparql

@@ -11,6 +11,8 @@ suffix, `?format=` or Accept.
 from __future__ import annotations
 
 import io
+import threading
+from collections import OrderedDict
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -66,7 +68,28 @@ def iri_from_path(ws: Workspace, rest: str, encoded: bool = False) -> str:
     return ws.base + "id/" + "/".join(segment(p) for p in parts)
 
 
+ENTITY_CACHE_SIZE = 512
+_entity_lock = threading.Lock()
+
+
 def entity_data(ws: Workspace, iri: str) -> dict[str, Any]:
+    """The entity's data, kept per generation (a published generation never changes) in a small LRU: a unit
+    page takes a few SPARQL queries (~0.15 s alone, much more under concurrent load)."""
+    with _entity_lock:
+        lru: OrderedDict[str, dict[str, Any]] = ws.cache.setdefault("web:entities", OrderedDict())
+        found = lru.get(iri)
+        if found is not None:
+            lru.move_to_end(iri)
+            return found
+    made = build_entity_data(ws, iri)
+    with _entity_lock:
+        lru[iri] = made
+        while len(lru) > ENTITY_CACHE_SIZE:
+            lru.popitem(last=False)
+    return made
+
+
+def build_entity_data(ws: Workspace, iri: str) -> dict[str, Any]:
     """The generic description plus, for units, projects, entries and documents, the page's own data."""
     res = data.resource(ws, iri)
     view = next((TEMPLATES[t] for t in res["types"] if t in TEMPLATES), None)

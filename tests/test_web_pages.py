@@ -163,6 +163,16 @@ def test_project_page_has_amounts_indicators_excerpt(server: str, ws: Any) -> No
     assert any(row["hit"] and row["line"] == line for row in detail["excerpt"])
 
 
+def test_project_page_shows_the_catalog_link(server: str, ws: Any) -> None:
+    """The build links every project to the catalog (check/linking.py); the project page shows the verdict."""
+    project = ws.repo.projects(with_performance=False)[0]
+    detail = get_json(server + project["id"][len(ws.base) - 1:] + ".json")["detail"]
+    if detail["link"] is None:
+        pytest.skip("this build has no project → catalog links")
+    _, _, html = get(server + project["id"][len(ws.base) - 1:])
+    assert "目录对应" in html and "verdict-inline" in html
+
+
 def test_entry_page_has_path_departments_history(server: str) -> None:
     status, _, html = get(server + "/id/catalog/2025/" + q("住房和城乡建设") + "/A110101")
     assert status == 200

@@ -50,6 +50,10 @@ def raw_id_path(rest: str) -> str:
     if not raw:
         return rest
     path = urlsplit(raw).path
+    try:  # WSGI strings carry the request's bytes as latin-1; a client may send raw UTF-8 unencoded
+        path = path.encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        return rest
     if not path.startswith("/id/"):
         return rest
     path = path[len("/id/"):]

@@ -125,6 +125,8 @@ def catalog() -> Response | str:
 
 # ------------------------------------------------------------------------------------ diff
 DIFF_ROWS_SHOWN = 400
+CHANGE_ORDER = {k: i for i, k in enumerate(
+    ("renamed", "recoded", "moved", "added", "removed", "not_in_surviving_text"))}
 
 
 def diff_data() -> dict[str, Any]:
@@ -158,6 +160,7 @@ def diff() -> Response | str:
     if result["diff"]:
         changes = result["diff"].get("changes", [])
         shown = [c for c in changes if change is None or c.get("change") == change]
+        shown.sort(key=lambda c: CHANGE_ORDER.get(c.get("change"), len(CHANGE_ORDER)))  # stable: real changes first
     ws = workspace()
     return page("diff.html", result, shown=shown[:DIFF_ROWS_SHOWN], shown_total=len(shown), change=change,
                 revisions=data.revisions(ws), departments=data.all_departments(ws))

@@ -24,10 +24,9 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterator
-from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from typing import Any
+from typing import Any, NamedTuple
 
 from whoosh.analysis import Token, Tokenizer
 
@@ -36,8 +35,7 @@ from .segmenter import Segmenter
 SUBWORD_LENGTHS = (2, 3, 4)
 
 
-@dataclass(frozen=True, slots=True)
-class WordToken:
+class WordToken(NamedTuple):  # a tuple: millions are made while indexing
     text: str
     pos: int  # sequential position of the main token; a sub-word has its parent's
     start: int  # character offsets in the original (un-normalised) text

@@ -1,19 +1,22 @@
 """The whoosh backend: index layout, building into a fresh directory, and answering SearchRequests.
 
-Library choice: whoosh-reloaded 2.7.5 (the Sygil-Dev fork), not Whoosh 2.7.4. The fork is the same code base and
-file format with the maintenance the original stopped getting in 2016: it imports and compiles cleanly on current
-Pythons (2.7.4's analysis and query modules raise invalid-escape SyntaxWarnings on 3.12+, to become errors),
-it has releases on PyPI for 3.11/3.12, and it is API-identical, so nothing here depends on which one is
-installed. What we use is the stable core: fields with custom analyzers, Term / Phrase / Prefix queries,
-BM25F scoring, filters as docnum sets.
+Library choice: whoosh-reloaded 2.7.5 (the Sygil-Dev fork), not Whoosh 2.7.4. The fork is the same code base,
+API and file format, with the maintenance the original stopped getting in 2016: Whoosh 2.7.4 emits
+invalid-escape SyntaxWarnings on Python 3.12+ from its analysis modules (whoosh/analysis/filters.py …, due to
+become errors), the fork fixed them (compiling all of 2.7.5 here warns only in its vendored
+whoosh/support/pyparsing.py, which we never import) and ships current releases. Nothing here depends on
+fork-only API, so either imports the same. What we use is the stable core: fields with custom analyzers,
+the W3 codec's postings (ids, weights, positions), stored fields, Term / Prefix queries for code look-ups and
+the BM25F formula; the boolean evaluation and scoring run over cached postings instead of whoosh's matcher
+tree (postings.py says why).
 
 Index directory (everything needed to answer queries, so an index is self-contained):
 * whoosh's files (_MAIN_*.toc, *.seg …);
 * budgetkg-search.json — format version, segmenter backend and the key its analyzers were pickled with;
 * dictionary.txt — the domain words added to the segmenter (queries must be cut like the documents were);
 * synonyms.tsv — the synonym table the index was built with;
-* docmeta.json — per document number: facet values, amount and own code, so that filters, facet counts,
-  amount sorting and code ranking are array look-ups instead of stored-field reads.
+* docmeta.json — per document number: facet values, amount, own code and whoosh's field lengths, so that
+  filters, facet counts, amount sorting, code ranking and BM25 are array look-ups instead of stored-field reads.
 
 Fields: title / path_names / body (word stream, stored for highlighting), title_bg / path_bg / body_bg (bigram
 stream with positions, for phrases), code (own code, upper case), codes (all codes: own, ancestors', 科目),
@@ -33,6 +36,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
 from decimal import Decimal, InvalidOperation
 from operator import itemgetter
 from pathlib import Path
@@ -291,6 +295,12 @@ class _DocMeta:
         for rank, d in enumerate(order):
             self.amount_rank[d] = rank
         self._value_docs: dict[tuple[str, int], frozenset[int]] = {}
+        # Each distinct combination of facet values gets a number: facet counts are then one Counter pass over
+        # the matched documents plus a loop over the (few thousand at most) combinations present.
+        combos: dict[tuple[int, ...], int] = {}
+        columns = [self.columns[f] for f in FACETS]
+        self.combo = [combos.setdefault(values, len(combos)) for values in zip(*columns, strict=True)]
+        self.combo_values: list[tuple[int, ...]] = list(combos)
 
     def docs_with(self, facet: str, vid: int) -> frozenset[int]:
         key = (facet, vid)
@@ -298,6 +308,30 @@ class _DocMeta:
             column = self.columns[facet]
             self._value_docs[key] = frozenset(d for d, v in enumerate(column) if v == vid)
         return self._value_docs[key]
+
+    def facet_counts(self, docs: Iterable[int], wanted: dict[str, int]) -> dict[str, dict[int, int]]:
+        """Value id → count per facet, each facet counted with every *other* filter applied."""
+        per_combo = Counter(map(self.combo.__getitem__, docs)).items()
+        combo_values = self.combo_values
+        filters = [(FACETS.index(f), vid) for f, vid in wanted.items()]
+        # (combination, documents, the one filter it fails or -1); combinations failing two filters count nowhere
+        rows: list[tuple[int, int, int]] = []
+        for combo, n in per_combo:
+            values = combo_values[combo]
+            failing = [i for i, vid in filters if values[i] != vid] if filters else []
+            if len(failing) <= 1:
+                rows.append((combo, n, failing[0] if failing else -1))
+        counts: dict[str, dict[int, int]] = {}
+        for i, name in enumerate(FACETS):
+            tally: dict[int, int] = {}
+            get = tally.get
+            for combo, n, failed in rows:
+                if failed == -1 or failed == i:
+                    value = combo_values[combo][i]
+                    tally[value] = get(value, 0) + n
+            tally.pop(-1, None)
+            counts[name] = tally
+        return counts
 
 
 def _decimal(text: str | None) -> Decimal | None:
@@ -400,7 +434,7 @@ class WhooshSearchIndex:
             if self._select(any_scores.keys(), wanted):
                 scores, mode = any_scores, "any"
                 notices.append(ANY_NOTICE)
-        matched = set(scores)
+        matched = scores.keys()
         page, total = self._page(request, matched, wanted, scores=scores)
         hits = [self._hit(d, scores[d], evaluator) for d in page]
         return self._result(request, matched, wanted, hits, total, mode, notices)
@@ -417,33 +451,33 @@ class WhooshSearchIndex:
             wanted[name] = vid
         return wanted
 
-    def _select(self, docs: Iterable[int], wanted: dict[str, int] | None, skip: str | None = None) -> set[int]:
-        """The documents of `docs` that pass every filter (but the one named `skip`)."""
+    def _select(
+        self, docs: AbstractSet[int], wanted: dict[str, int] | None, skip: str | None = None
+    ) -> AbstractSet[int]:
+        """The documents of `docs` that pass every filter (but the one named `skip`); `docs` itself if none."""
         if wanted is None:
-            return set()
-        selected = docs if isinstance(docs, set) else set(docs)
+            return frozenset()
+        selected = docs
         for name, vid in wanted.items():
             if name != skip:
                 selected = selected & self.meta.docs_with(name, vid)
         return selected
 
-    def _facets(self, matched: set[int], wanted: dict[str, int] | None) -> dict[str, dict[str, int]]:
+    def _facets(self, matched: AbstractSet[int], wanted: dict[str, int] | None) -> dict[str, dict[str, int]]:
         """Counts per facet over the matched documents with every *other* filter applied (so a chosen value
         still shows its alternatives); with a filter value that no document has, over all matched documents."""
+        counts = self.meta.facet_counts(matched, wanted or {})
         facets: dict[str, dict[str, int]] = {}
-        active = wanted or {}
         for name in FACETS:
-            subset = self._select(matched, active, skip=name) if active else matched
             values = self.meta.values[name]
-            counts = Counter(map(self.meta.columns[name].__getitem__, subset))
-            counts.pop(-1, None)
-            facets[name] = {values[v]: c for v, c in sorted(counts.items(), key=lambda kv: (-kv[1], values[kv[0]]))}
+            ordered = sorted(counts[name].items(), key=lambda kv: (-kv[1], values[kv[0]]))
+            facets[name] = {values[v]: c for v, c in ordered}
         return facets
 
     def _page(
         self,
         request: SearchRequest,
-        matched: set[int],
+        matched: AbstractSet[int],
         wanted: dict[str, int] | None,
         *,
         scores: dict[int, float] | None = None,
@@ -462,8 +496,11 @@ class WhooshSearchIndex:
             page = sorted(selected, key=lambda d: (tiers[d], codes[d] or "", d))[start:end]
         elif scores is None:
             page = heapq.nsmallest(end, selected)[start:]
-        else:  # best first; equal scores keep a fixed order (the set's), so pages never overlap
-            pairs = zip(selected, map(scores.__getitem__, selected), strict=True)
+        else:  # best first; equal scores keep a fixed order, so pages never overlap
+            if selected is matched:
+                pairs: Iterable[tuple[int, float]] = scores.items()
+            else:
+                pairs = zip(selected, map(scores.__getitem__, selected), strict=True)
             ranked = heapq.nlargest(end, pairs, key=itemgetter(1))
             page = [d for d, _ in ranked[start:]]
         return page, len(selected)
@@ -471,7 +508,7 @@ class WhooshSearchIndex:
     def _result(
         self,
         request: SearchRequest,
-        matched: set[int],
+        matched: AbstractSet[int],
         wanted: dict[str, int] | None,
         hits: list[Hit],
         total: int,

@@ -12,10 +12,12 @@ install:
 install-test:
 	$(PIP) install -q -e '.[test,bench]'
 
-# Debian's chromium and its driver drive the browser tests (as root; sudo elsewhere).
+# Debian's chromium and its driver drive the browser tests (as root; sudo elsewhere); a CJK font makes the
+# screenshots readable.
 browser:
-	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; }
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null && fc-list | grep -qi wenquanyi || { \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    chromium chromium-driver fonts-wqy-zenhei >/dev/null; }
 
 run: install
 	budgetkg build

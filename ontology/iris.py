@@ -86,6 +86,10 @@ class Iris:
     def unit(self, name: str) -> URIRef:
         return self._id("unit", name)
 
+    def duty(self, unit: str, file: str, index: int) -> URIRef:
+        """A duty as one disclosure prints it (an IRI, not a blank node: it is loaded in another file)."""
+        return self._id("unit", unit, "duty", doc_stem(file), str(index))
+
     def disclosure(self, file: str) -> URIRef:
         return self._id("disclosure", doc_stem(file))
 

@@ -144,8 +144,8 @@ class Mapper:
         yield disclosure, BK.docKind, Literal(unit.doc_kind)
         yield disclosure, DCTERMS.title, Literal(f"{unit.name}{unit.fiscal_year}年度{unit.doc_kind}公开", lang="zh")
         yield from self._provenance(disclosure, unit.source)
-        for duty, source in unit.duties:
-            node = BNode()
+        for index, (duty, source) in enumerate(unit.duties, start=1):
+            node = self.iris.duty(unit.name, doc.file, index)
             yield u, BK.duty, node
             yield node, RDF.value, Literal(duty, lang="zh")
             yield from self._at(node, BK.source, source)

@@ -136,6 +136,7 @@ class Repository:
     # ------------------------------------------------------------------ budget side
     def units(self) -> list[Record]:
         out = []
+        texts = self.unit_texts()
         for r in self._select("units"):
             out.append({
                 "id": r["unit"],
@@ -147,6 +148,8 @@ class Repository:
                 "doc_kind": r["doc_kind"],
                 "catalog_department": r["catalog_department"],
                 "disclosure": r["disclosure"],
+                "duties": texts.get(r["unit"], {}).get("duties", []),
+                "organisation": texts.get(r["unit"], {}).get("organisation"),
                 "source": self.source(r["loc"]),
             })
         return _by_position(out)

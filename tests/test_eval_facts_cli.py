@@ -93,6 +93,7 @@ def test_unit_has_region_level_year_and_kind(cli, fact) -> None:
     unit = units[0]
     for key in ("name", "county", "prefecture_city", "admin_level", "fiscal_year", "doc_kind"):
         assert unit[key] == fact[key], key
+    assert unit["duties"] and all(isinstance(d, str) and d for d in unit["duties"])
 
 
 @pytest.mark.parametrize("fact", fact_params(BUDGET, "project_count"))

@@ -22,7 +22,8 @@ MAX_UNITS = 16
 QUOTES = {'"': '"', "“": "”", "「": "」", "『": "』", "”": "”"}
 CLOSERS = {'"': '"', "“": "”“\"", "「": "」", "『": "』", "”": "”“\""}
 OPERATORS = frozenset(["and", "or", "not"])
-OPERATOR_CHARS = frozenset("*?()[]{}+-!^~:|&\\/")
+OPERATOR_CHARS = frozenset("*?()[]{}!^~:|&\\")
+PREFIX_OPERATORS = ("+", "-")
 
 # A–Z catalog codes (A, A01, A0101, A010101, B0101 …, also the odd 5-character ones printed) and 科目 codes
 # (3, 5 or 7 digits; 9 for safety). Four-digit numbers (years) and 12345 are codes only if the index has them.
@@ -124,10 +125,10 @@ def parse_query(raw: str, segmenter: Segmenter, *, max_chars: int = MAX_QUERY_CH
     stops = stopwords()
     for piece in free:
         for chunk in piece.split():
-            if chunk.lower() in OPERATORS or all(ch in OPERATOR_CHARS for ch in chunk):
+            if chunk.lower() in OPERATORS or all(ch in OPERATOR_CHARS or ch in "+-" for ch in chunk):
                 dropped_operator = True
                 continue
-            if any(ch in OPERATOR_CHARS for ch in chunk):
+            if chunk.startswith(PREFIX_OPERATORS) or any(ch in OPERATOR_CHARS for ch in chunk):
                 dropped_operator = True
             for tok in word_tokens(segmenter, chunk, subwords=False):
                 if tok.text not in stops and is_wordlike(tok.text):
@@ -135,8 +136,7 @@ def parse_query(raw: str, segmenter: Segmenter, *, max_chars: int = MAX_QUERY_CH
     if dropped_operator:
         notices.append("不支持查询运算符和通配符，已忽略 (operators and wildcards are ignored)")
 
-    seen: set[tuple[str, str]] = set()
-    unique = [u for u in units if u[1] and not (u in seen or seen.add(u))]  # type: ignore[func-returns-value]
+    unique = list(dict.fromkeys(u for u in units if u[1]))  # first occurrence of each, in order
     if len(unique) > MAX_UNITS:
         unique = unique[:MAX_UNITS]
         notices.append(f"词语过多，只搜索了前 {MAX_UNITS} 个 (only the first {MAX_UNITS} words are searched)")

@@ -451,16 +451,13 @@ class WhooshSearchIndex:
             wanted[name] = vid
         return wanted
 
-    def _select(
-        self, docs: AbstractSet[int], wanted: dict[str, int] | None, skip: str | None = None
-    ) -> AbstractSet[int]:
-        """The documents of `docs` that pass every filter (but the one named `skip`); `docs` itself if none."""
+    def _select(self, docs: AbstractSet[int], wanted: dict[str, int] | None) -> AbstractSet[int]:
+        """The documents of `docs` that pass every filter; `docs` itself when there is no filter."""
         if wanted is None:
             return frozenset()
         selected = docs
         for name, vid in wanted.items():
-            if name != skip:
-                selected = selected & self.meta.docs_with(name, vid)
+            selected = selected & self.meta.docs_with(name, vid)
         return selected
 
     def _facets(self, matched: AbstractSet[int], wanted: dict[str, int] | None) -> dict[str, dict[str, int]]:

@@ -189,6 +189,8 @@ def test_code_lookup_puts_exact_code_before_descendants(ix):
     assert codes[0] == "A1605"
     assert set(codes[1:]) == {"A160501", "A160502"}
     assert result.hits[0].highlights == ["<mark>A1605</mark> 行业规范服务"]
+    b_group = search(ix, "B01")  # no entry has B01 itself: its descendants
+    assert b_group.mode == "code" and [h.code for h in b_group.hits] == ["B0101"]
 
 
 @pytest.mark.parametrize("query", ["A160502", "a160502", " A160502 ", "Ａ１６０５０２"])

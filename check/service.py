@@ -90,10 +90,13 @@ class CheckService:
         return self._units
 
     def unit_department(self, unit: str) -> DepartmentMatch:
-        info = self.units().get(unit)
-        if info is None:
-            return self.mapper.map(unit)
-        return self.mapper.map(unit, info["competent"], info["regions"])
+        """The unit's catalog department (memoised: a unit's evidence does not change within a generation)."""
+        memo: dict[str, DepartmentMatch] = self.ws.cache.setdefault("check.unit_departments", {})
+        if unit not in memo:
+            info = self.units().get(unit)
+            memo[unit] = (self.mapper.map(unit) if info is None else
+                          self.mapper.map(unit, list(dict.fromkeys(info["competent"])), info["regions"]))
+        return memo[unit]
 
     def find_project(self, name: str, unit: str | None = None) -> tuple[ProjectInfo, list[str]]:
         key = norm(name)

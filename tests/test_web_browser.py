@@ -39,6 +39,7 @@ def browser() -> Iterator[Any]:
         options.add_argument(arg)
     driver = webdriver.Chrome(options=options, service=Service(str(CHROMEDRIVER)))
     driver.set_page_load_timeout(60)
+    driver.implicitly_wait(30)  # a click navigates; lookups wait for the next page instead of racing it
     SHOTS.mkdir(parents=True, exist_ok=True)
     try:
         yield driver

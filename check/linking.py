@@ -55,7 +55,7 @@ def link_triples(view: Any, iris: Iris) -> Iterator[Triple]:
         link = iris.link(p)
         yield link, RDF.type, BK.CatalogLink
         yield link, RDF.type, PROV.Entity
-        yield link, BK.project, p
+        yield link, BK.linkedProject, p
         yield link, BK.verdict, Literal(result["verdict"])
         yield link, BK.kind, Literal(result["kind"])
         yield link, DCTERMS.description, Literal(result["explanation"], lang="zh")

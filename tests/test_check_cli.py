@@ -106,7 +106,8 @@ def test_build_links_every_project(cli: Callable[..., Any], data_dir: Path) -> N
         return int(json.loads(result.output)["results"]["bindings"][0]["n"]["value"])
 
     projects = count("SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE { ?p a bk:Project }")
-    links = count("SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE { ?l a bk:CatalogLink ; bk:linkedProject ?p ; bk:verdict ?v }")
+    links = count("SELECT (COUNT(DISTINCT ?p) AS ?n) "
+                  "WHERE { ?l a bk:CatalogLink ; bk:linkedProject ?p ; bk:verdict ?v }")
     assert projects > 0 and links == projects
     chosen = count("SELECT (COUNT(*) AS ?n) WHERE { ?l bk:chosenEntry ?e . ?e a bk:CatalogEntry }")
     assert chosen > 0

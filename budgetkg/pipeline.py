@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import multiprocessing
+import os
 import pickle
 import shutil
 import time
@@ -110,6 +111,38 @@ def read_document(path: Path) -> DocumentRecords:
     return DocumentRecords(source.file, str(path), source.sha256, budget, copies, issues)
 
 
+def _read_or_error(path: Path) -> DocumentRecords | SourceError:
+    """Read one document; any failure becomes a SourceError for that document, never the whole build's."""
+    try:
+        return read_document(path)
+    except SourceError as error:
+        return error
+    except Exception as error:  # a reader bug on odd input must not stop the other documents
+        return SourceError(path.name, 0, f"the reader failed: {type(error).__name__}: {error}")
+
+
+def _read_in_parallel(paths: list[Path], previous: dict[str, DocumentRecords]) -> list[DocumentRecords | SourceError]:
+    """Documents unchanged since the previous build reuse its records; the others are read on every core."""
+    outcomes: list[DocumentRecords | SourceError | None] = []
+    todo: list[int] = []
+    for i, path in enumerate(paths):
+        kept = previous.get(path.name)
+        if kept is not None and path.is_file() and _sha256(path) == kept.sha256:
+            outcomes.append(kept)
+        else:
+            outcomes.append(None)
+            todo.append(i)
+    workers = min(os.cpu_count() or 1, len(todo))
+    if workers > 1 and len(todo) >= 8:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            fresh = pool.map(_read_or_error, [paths[i] for i in todo], chunksize=4)
+    else:
+        fresh = [_read_or_error(paths[i]) for i in todo]
+    for i, outcome in zip(todo, fresh, strict=True):
+        outcomes[i] = outcome
+    return [o for o in outcomes if o is not None]
+
+
 class Builder:
     """One build into a fresh generation of `data_dir`."""
 
@@ -134,12 +167,14 @@ class Builder:
 
     def _read_all(self, paths: list[Path], previous: dict[str, DocumentRecords]) -> dict[str, DocumentRecords]:
         documents: dict[str, DocumentRecords] = {}
-        for path in paths:
+        for path, outcome in zip(paths, _read_in_parallel(paths, previous), strict=True):
             name = path.name
             if name in documents:
                 self._problem("warning", "replaced", f"{path} replaces the earlier file of the same name", name, 0)
             try:
-                records = read_document(path)
+                if isinstance(outcome, SourceError):
+                    raise outcome
+                records = outcome
             except SourceError as error:
                 self._problem("error", "unreadable", error.problem, error.file, error.line)
                 kept = previous.get(name)

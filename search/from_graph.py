@@ -17,6 +17,7 @@ from ..store.repository import Repository
 from .documents import SearchDoc
 
 _PARAGRAPH_MIN_CHARS = 12
+_PASSAGE_CHARS = 300
 
 
 def documents_from_graph(repo: Repository, sources_dir: Path | None = None) -> Iterator[SearchDoc]:
@@ -115,17 +116,20 @@ def subject_docs(rows: list[dict[str, Any]]) -> Iterator[SearchDoc]:
 
 
 def paragraph_docs(doc_iri: str, file: str, path: Path) -> Iterator[SearchDoc]:
-    """Runs of narrative lines (no table cells) of a source text, each with its first line."""
+    """Passages of narrative lines (table rows end one), each about a paragraph or a few short ones, found
+    by their first line. Grouping short lines keeps the index small without losing where a word is printed."""
     lines = path.read_text(encoding="utf-8").splitlines()
     start, chunk = 0, []
-    for number, raw in enumerate([*lines, ""], start=1):
+    for number, raw in enumerate([*lines, "\t"], start=1):
         text = raw.strip().lstrip("#").strip()
-        narrative = bool(text) and "\t" not in raw and text != "仅供内部审核"
-        if narrative:
+        if not text or text == "仅供内部审核":
+            continue
+        if "\t" not in raw:
             if not chunk:
                 start = number
             chunk.append(text)
-            continue
+            if sum(len(c) for c in chunk) < _PASSAGE_CHARS:
+                continue
         if chunk and sum(len(c) for c in chunk) >= _PARAGRAPH_MIN_CHARS:
             body = "".join(chunk)
             yield SearchDoc(id=f"{doc_iri}#L{start}", type="paragraph", title=body[:40], body=body,

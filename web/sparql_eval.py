@@ -20,19 +20,8 @@ from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
 
-PREFIXES = {
-    "bk": "https://w3id.org/budgetkg/ns#",
-    "skos": "http://www.w3.org/2004/02/skos/core#",
-    "xkos": "http://rdf-vocabulary.ddialliance.org/xkos#",
-    "qb": "http://purl.org/linked-data/cube#",
-    "prov": "http://www.w3.org/ns/prov#",
-    "dcterms": "http://purl.org/dc/terms/",
-    "org": "http://www.w3.org/ns/org#",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "xsd": "http://www.w3.org/2001/XMLSchema#",
-    "owl": "http://www.w3.org/2002/07/owl#",
-}
+from ..store.store import PREFIXES
+
 SELECT_FORMATS = {
     "json": "application/sparql-results+json",
     "xml": "application/sparql-results+xml",

@@ -10,7 +10,7 @@ on our catalog queries (see bench/store.py and the README).
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Protocol
@@ -284,7 +284,3 @@ def _inline_bindings(query: str, bindings: Mapping[str, Node] | None) -> str:
     names = " ".join(f"?{k}" for k in bindings)
     values = " ".join(v.n3() for v in bindings.values())
     return f"{query}\nVALUES ({names}) {{ ({values}) }}"
-
-
-def iterate_rows(rows: list[Row]) -> Iterator[Row]:
-    yield from rows

@@ -1,0 +1,40 @@
+"""The store sits behind an interface: a remote SPARQL 1.1 server gives the repository the same answers.
+
+The remote server here is budgetkg's own /sparql endpoint served by waitress over HTTP, so the remote
+store speaks the real protocol to a real server.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from web_fixtures import *  # noqa: F403  (fixtures: server, web_app, ws)
+
+from budgetkg.store.repository import Repository
+from budgetkg.store.store import SparqlServiceStore
+
+
+@pytest.fixture(scope="module")
+def remote(server: str) -> Repository:
+    return Repository(SparqlServiceStore(server + "/sparql"))
+
+
+def _strip_ids(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{k: v for k, v in r.items() if k != "performance"} for r in records]
+
+
+def test_remote_store_lists_the_same_units_as_the_embedded_one(remote: Repository, ws: Any) -> None:
+    assert remote.units() == ws.repo.units()
+
+
+def test_remote_store_gives_the_same_catalog_entries_with_bound_parameters(remote: Repository, ws: Any) -> None:
+    remote_entries = remote.entries("B2023")
+    assert remote_entries and all(e["department"] is None for e in remote_entries)
+    assert remote_entries == ws.repo.entries("B2023")
+
+
+def test_remote_store_gives_the_same_projects_filtered_by_unit(remote: Repository, ws: Any) -> None:
+    unit = "永和县行政审批服务管理局"
+    assert _strip_ids(remote.projects(unit, with_performance=False)) == _strip_ids(
+        ws.repo.projects(unit, with_performance=False))

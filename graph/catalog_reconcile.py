@@ -182,12 +182,45 @@ class _Merged:
 
 
 def _merge_revision(name: str, copies: list[CatalogCopy]) -> _Merged:
-    """All copies of one revision, aligned block by block and row by row (copies in file order)."""
+    """All copies of one revision, aligned block by block and row by row (copies in file order).
+
+    Copies that print exactly the same rows are aligned once: every further identical copy puts its rows
+    in the slots of its twin's rows. Alignment cost grows with the distinct readings, not with the number
+    of documents that attach the same catalog (a county's units mostly attach the same file).
+    """
     copies = sorted(copies, key=lambda c: (c.notice.source.file, c.notice.source.line))
-    blocks = _copy_blocks(copies[0])
-    for copy in copies[1:]:
+    twins: dict[Hashable, list[CatalogCopy]] = {}
+    for copy in copies:
+        twins.setdefault(_reading(copy), []).append(copy)
+    distinct = [group[0] for group in twins.values()]
+    blocks = _copy_blocks(distinct[0])
+    for copy in distinct[1:]:
         blocks = _merge_blocks(blocks, _copy_blocks(copy))
+    _add_twins(blocks, [group for group in twins.values() if len(group) > 1])
     return _Merged(name, copies, blocks)
+
+
+def _reading(copy: CatalogCopy) -> Hashable:
+    """What a copy prints, line numbers aside: two copies with one reading align identically."""
+    rows = tuple((r.block, r.code, r.printed_code, r.level, r.name, r.name_raw, r.department, tuple(r.flags),
+                  r.parent_code, r.department_evidence) for r in copy.rows)
+    return rows, tuple(copy.truncated_blocks)
+
+
+def _add_twins(blocks: list[_Block], groups: list[list[CatalogCopy]]) -> None:
+    """Put the rows of each identical copy in the slots of its twin's rows, and count its block readings."""
+    slot_of = {id(row): slot for block in blocks for slot in block.slots for row in slot}
+    block_of = {id(row): block for block in blocks for slot in block.slots for row in slot}
+    for first, *others in groups:
+        for other in others:
+            seen: set[int] = set()
+            for mine, theirs in zip(first.rows, other.rows, strict=True):
+                slot_of[id(mine)].append(theirs)
+                block = block_of[id(mine)]
+                if id(block) not in seen:
+                    seen.add(id(block))
+                    block.names.append(theirs.department)
+                    block.truncated.append(theirs.block in other.truncated_blocks)
 
 
 # --------------------------------------------------------------------------- departments across revisions

@@ -15,7 +15,7 @@ AdminLevel = Literal["county", "county-level city", "prefecture city"]
 DocKind = Literal["单位预算", "部门预算"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SourceRef:
     """Where a fact was printed: the document's file name and 1-based line numbers (inclusive)."""
 
@@ -43,7 +43,7 @@ def to_decimal(printed: str | None) -> Decimal | None:
         return None
 
 
-@dataclass
+@dataclass(slots=True)
 class Issue:
     """A problem found in a source: an error stops that document, a warning or an anomaly does not.
 
@@ -75,7 +75,7 @@ class SourceError(Exception):
 # --------------------------------------------------------------------------- budget disclosures
 
 
-@dataclass
+@dataclass(slots=True)
 class UnitRecord:
     name: str
     county: str | None
@@ -89,7 +89,7 @@ class UnitRecord:
     organisation_source: SourceRef | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class TableRow:
     """One printed row of a budget table: the cells as printed (None for an empty cell)."""
 
@@ -97,7 +97,7 @@ class TableRow:
     source: SourceRef
 
 
-@dataclass
+@dataclass(slots=True)
 class SubjectRow:
     """A 科目 row (收入总表, 支出总表, 一般公共预算支出表, 政府性基金预算支出表 …); code None on the 合计 row."""
 
@@ -107,7 +107,7 @@ class SubjectRow:
     source: SourceRef
 
 
-@dataclass
+@dataclass(slots=True)
 class EconRow:
     """A row of the 基本支出分经济科目表."""
 
@@ -119,7 +119,7 @@ class EconRow:
     source: SourceRef
 
 
-@dataclass
+@dataclass(slots=True)
 class ProjectRow:
     """A row of a 项目支出预算表; funding keys: general_public_budget, gov_fund, state_capital,
     special_account, unit_funds (only cells that are not empty)."""
@@ -131,7 +131,7 @@ class ProjectRow:
     is_unit_total: bool = False
 
 
-@dataclass
+@dataclass(slots=True)
 class BudgetTable:
     """One of the 13 tables. `title` is as printed without markdown (e.g. "2024年预算支出总表")."""
 
@@ -149,7 +149,7 @@ class BudgetTable:
     projects: list[ProjectRow] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class Indicator:
     level1: str  # 一级指标 (产出指标 …)
     level2: str  # 二级指标 (数量指标 …)
@@ -159,7 +159,7 @@ class Indicator:
     source: SourceRef
 
 
-@dataclass
+@dataclass(slots=True)
 class PerformanceTarget:
     """A 项目支出绩效目标表."""
 
@@ -184,7 +184,7 @@ class PerformanceTarget:
     source: SourceRef  # title line .. last line
 
 
-@dataclass
+@dataclass(slots=True)
 class Procurement:
     total: str | None
     goods: str | None
@@ -194,14 +194,14 @@ class Procurement:
     source: SourceRef  # may span two lines
 
 
-@dataclass
+@dataclass(slots=True)
 class Vehicles:
     text: str
     counts: dict[str, str]  # 编制, 实有, 领导用车 … → printed count
     source: SourceRef
 
 
-@dataclass
+@dataclass(slots=True)
 class BudgetDocument:
     file: str
     sha256: str
@@ -218,7 +218,7 @@ class BudgetDocument:
 # --------------------------------------------------------------------------- the catalog
 
 
-@dataclass
+@dataclass(slots=True)
 class RevisionNotice:
     """The notice (通知) that issues one catalog revision, as printed in one document."""
 
@@ -232,7 +232,7 @@ class RevisionNotice:
     issued_source: SourceRef | None
 
 
-@dataclass
+@dataclass(slots=True)
 class CatalogRow:
     """One printed catalog row with a code, from one copy of a revision in one document."""
 
@@ -250,7 +250,7 @@ class CatalogRow:
     block: int = 0  # index of the department block in its copy (a run under one header, or an orphaned run)
 
 
-@dataclass
+@dataclass(slots=True)
 class CatalogCopy:
     """One revision as printed in one document."""
 
@@ -264,7 +264,7 @@ class CatalogCopy:
     truncated_blocks: list[int] = field(default_factory=list)  # blocks cut short, also those of unknown department
 
 
-@dataclass
+@dataclass(slots=True)
 class CatalogEntry:
     """One entry of a reconciled revision: every copy's row merged, with the variant readings."""
 
@@ -282,7 +282,7 @@ class CatalogEntry:
     department_evidence: str | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Revision:
     """A reconciled revision of the catalog."""
 
@@ -301,7 +301,7 @@ class Revision:
     issues: list[Issue] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class CheckResult:
     """One of the table checks of shared/eval/README.md, with the printed numbers it compared.
 

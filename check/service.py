@@ -11,10 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date as Date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..store.repository import load_query
-from ..workspace import Workspace
 from .catalog import CatalogModel, Entry
 from .departments import DepartmentMapper, DepartmentMatch, resolve_department
 from .explain import explain, explanation_path
@@ -24,6 +23,9 @@ from .prohibitions import prohibitions
 from .ranking import Candidate, Scorer
 from .revisions import Choice, choose
 from .text import norm, synonyms
+
+if TYPE_CHECKING:  # the check needs only a store, its repository and a cache: a Workspace or linking's GraphView
+    from ..workspace import Workspace
 
 NOT_SERVICE_KINDS = ("transfer", "personnel", "own_operations")
 

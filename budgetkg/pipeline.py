@@ -134,7 +134,7 @@ def _read_in_parallel(paths: list[Path], previous: dict[str, DocumentRecords]) -
             todo.append(i)
     workers = min(os.cpu_count() or 1, len(todo))
     if workers > 1 and len(todo) >= 8:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
+        with multiprocessing.get_context("forkserver").Pool(workers) as pool:
             fresh = pool.map(_read_or_error, [paths[i] for i in todo], chunksize=4)
     else:
         fresh = [_read_or_error(paths[i]) for i in todo]
@@ -303,13 +303,15 @@ class Builder:
     def _after_load(self, store: OxigraphStore, generation: Path) -> None:
         """Steps that read the loaded graph: the search index and the project → catalog links.
 
-        Both are CPU-bound pure Python and independent, so the index is written by a forked process while
-        this one links projects: on two cores the build takes the longer of the two, not their sum.
+        Both are CPU-bound pure Python and independent, so the index is written by another process while
+        this one links projects: on two cores the build takes the longer of the two, not their sum. Worker
+        processes come from a fork server, never a fork of this process: a fork of a process with threads (a
+        server, the store's own) can inherit a held lock and hang.
         """
         docs = self._timed("index documents", lambda: list(documents_from_graph(Repository(store),
                                                                                  generation / "sources")))
         started = time.perf_counter()
-        indexer = multiprocessing.get_context("fork").Process(
+        indexer = multiprocessing.get_context("forkserver").Process(
             target=build_index, args=(docs, generation / "index"),
             kwargs={"dictionary_words": list(dictionary_words(docs))}, name="budgetkg-index",
         )

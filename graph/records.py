@@ -71,6 +71,10 @@ class SourceError(Exception):
         self.line = line
         self.problem = problem
 
+    def __reduce__(self) -> tuple[type[SourceError], tuple[str, int, str]]:
+        """Rebuild from the three fields: readers run in worker processes, which send errors back pickled."""
+        return SourceError, (self.file, self.line, self.problem)
+
 
 # --------------------------------------------------------------------------- budget disclosures
 

@@ -206,8 +206,8 @@ class Builder:
         with self.generations.lock():
             previous = self._previous_records()
             if keep_current_sources:
-                kept = [Path(r.path) for r in previous.values()]
-                paths = [p for p in kept if p.name not in {q.name for q in paths}] + paths
+                given = {q.name for q in paths}
+                paths = [Path(r.path) for r in previous.values() if r.file not in given] + paths
             generation = self.generations.new()
             t = time.perf_counter()
             documents = self._read_all(paths, previous)

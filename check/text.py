@@ -11,10 +11,10 @@ import re
 import tomllib
 from functools import cache
 from importlib import resources
-from pathlib import Path
 from typing import Any
 
-_HALF_TO_FULL = str.maketrans({"(": "（", ")": "）", ",": "，", ";": "；", ":": "："})
+from ..graph.text_clean import normalise_name
+
 _OCR_MARKS = re.compile(r"[√✓✔□■☑]")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _RUN = re.compile(r"[\u4e00-\u9fff]+|[A-Za-z0-9]+")
@@ -22,7 +22,7 @@ _RUN = re.compile(r"[\u4e00-\u9fff]+|[A-Za-z0-9]+")
 
 def norm(text: str | None) -> str:
     """The eval README's name rule plus OCR marks removed: no whitespace, full-width ( ) , ; :."""
-    return re.sub(r"\s+", "", _OCR_MARKS.sub("", text or "")).translate(_HALF_TO_FULL)
+    return normalise_name(_OCR_MARKS.sub("", text or ""))
 
 
 def bigrams(text: str) -> set[str]:
@@ -100,11 +100,7 @@ class Synonyms:
 
 
 def _search_synonyms() -> str:
-    path = Path(__file__).resolve().parent.parent / "search" / "synonyms.tsv"
-    try:
-        return resources.files("budgetkg.search").joinpath("synonyms.tsv").read_text(encoding="utf-8")
-    except (ModuleNotFoundError, FileNotFoundError, OSError):
-        return path.read_text(encoding="utf-8") if path.exists() else ""
+    return resources.files("budgetkg.search").joinpath("synonyms.tsv").read_text(encoding="utf-8")
 
 
 @cache

@@ -20,8 +20,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rdflib import Literal
-
 from .graph.budget_reader import read_budget
 from .graph.catalog_reader import read_catalog
 from .graph.catalog_reconcile import reconcile
@@ -30,9 +28,11 @@ from .graph.source_text import load_source
 from .graph.table_checks import check_document
 from .ontology.iris import Iris, doc_stem
 from .ontology.mapping import Mapper
+from .ontology.ntriples import nt_line, write_ntriples
 from .search.from_graph import dictionary_words, documents_from_graph
 from .search.index import build_index
 from .store.generations import Generations
+from .store.loader import BackgroundLoader
 from .store.repository import Repository
 from .store.store import OxigraphStore
 
@@ -111,36 +111,155 @@ def read_document(path: Path) -> DocumentRecords:
     return DocumentRecords(source.file, str(path), source.sha256, budget, copies, issues)
 
 
-def _read_or_error(path: Path) -> DocumentRecords | SourceError:
-    """Read one document; any failure becomes a SourceError for that document, never the whole build's."""
+def _shared_node(line: str, prefixes: tuple[str, ...]) -> bool:
+    return line[1:].startswith(prefixes)
+
+
+@dataclass
+class DocumentOutcome:
+    """What the build keeps in memory of one document once a worker has read, cached and mapped it.
+
+    Only the catalog copies (reconciled across documents) and the triples about nodes that several documents
+    describe travel back; the records and the document's own triples are already on disk, so a large corpus
+    is never held in memory at once.
+    """
+
+    file: str
+    path: str
+    sha256: str
+    status: str  # ok | replaced | kept-previous | failed
+    has_budget: bool = False
+    copies: list[CatalogCopy] = field(default_factory=list)
+    warnings: list[Issue] = field(default_factory=list)
+    shared: list[str] = field(default_factory=list)  # N-Triples lines about unit and 科目 nodes
+    triples: Path | None = None  # the document's own N-Triples file
+    error: SourceError | None = None
+
+
+@dataclass(frozen=True)
+class DocumentTask:
+    """One file to ingest into `generation`; `previous` is what the current generation made of that file name."""
+
+    path: Path
+    generation: Path
+    base: str
+    previous: Path | None = None  # the current generation, when it holds this file name
+    previous_sha256: str | None = None
+
+
+_mappers: dict[str, Mapper] = {}
+
+
+def _mapper(base: str) -> Mapper:
+    """One Mapper per IRI base and process: its IRI cache is worth keeping across documents."""
+    mapper = _mappers.get(base)
+    if mapper is None:
+        mapper = _mappers[base] = Mapper(Iris(base))
+    return mapper
+
+
+def _records(task: DocumentTask) -> tuple[DocumentRecords | None, SourceError | None, bool]:
+    """(records, error, kept): this file's records, read afresh unless unchanged since the previous build.
+
+    When the file cannot be read, the previous build's records of the same name are kept (`kept`), so a bad
+    re-ingest never loses what was built.
+    """
+    cached = task.previous / "records" / f"{task.path.name}.pickle" if task.previous else None
+    if cached is not None and cached.exists() and task.path.is_file() and _sha256(task.path) == task.previous_sha256:
+        return _load_pickle(cached), None, False
     try:
-        return read_document(path)
+        return read_document(task.path), None, False
     except SourceError as error:
-        return error
+        failure = error
     except Exception as error:  # a reader bug on odd input must not stop the other documents
-        return SourceError(path.name, 0, f"the reader failed: {type(error).__name__}: {error}")
+        failure = SourceError(task.path.name, 0, f"the reader failed: {type(error).__name__}: {error}")
+    if cached is not None and cached.exists():
+        return _load_pickle(cached), failure, True
+    return None, failure, False
 
 
-def _read_in_parallel(paths: list[Path], previous: dict[str, DocumentRecords]) -> list[DocumentRecords | SourceError]:
-    """Documents unchanged since the previous build reuse its records; the others are read on every core."""
-    outcomes: list[DocumentRecords | SourceError | None] = []
-    todo: list[int] = []
-    for i, path in enumerate(paths):
-        kept = previous.get(path.name)
-        if kept is not None and path.is_file() and _sha256(path) == kept.sha256:
-            outcomes.append(kept)
-        else:
-            outcomes.append(None)
-            todo.append(i)
-    workers = min(os.cpu_count() or 1, len(todo))
-    if workers > 1 and len(todo) >= 8:
-        with multiprocessing.get_context("forkserver").Pool(workers) as pool:
-            fresh = pool.map(_read_or_error, [paths[i] for i in todo], chunksize=4)
+def _load_pickle(path: Path) -> DocumentRecords:
+    with path.open("rb") as handle:
+        records: DocumentRecords = pickle.load(handle)
+    return records
+
+
+def ingest_document(task: DocumentTask) -> DocumentOutcome:
+    """Read (or reuse) one document, cache its records and text, and write its own triples.
+
+    Runs in a worker process: reading and mapping are the CPU-bound part of a build and every document is
+    independent of the others.
+    """
+    records, error, kept = _records(task)
+    if records is None:
+        return DocumentOutcome(task.path.name, str(task.path), "", "failed", error=error)
+    generation = task.generation
+    with (generation / "records" / f"{records.file}.pickle").open("wb") as handle:
+        pickle.dump(records, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    _copy_source(records, task.previous, generation / "sources")
+    mapper = _mapper(task.base)
+    prefixes = (mapper.iris.base + "id/unit/", mapper.iris.base + "id/subject/")
+    shared: set[str] = set()
+    path = generation / "nt" / f"{doc_stem(records.file)}.nt"
+    with path.open("w", encoding="utf-8") as out:
+        for triple in _document_triples(mapper, records):
+            line = nt_line(*triple)
+            if _shared_node(line, prefixes):
+                shared.add(line)
+            else:
+                out.write(line)
+    if kept:
+        status = "kept-previous"
+    elif task.previous_sha256 is not None and task.previous_sha256 != records.sha256:
+        status = "replaced"
     else:
-        fresh = [_read_or_error(paths[i]) for i in todo]
-    for i, outcome in zip(todo, fresh, strict=True):
-        outcomes[i] = outcome
-    return [o for o in outcomes if o is not None]
+        status = "ok"
+    return DocumentOutcome(
+        records.file, records.path, records.sha256, status, records.budget is not None, records.copies,
+        [i for i in records.issues if i.severity == "warning"], sorted(shared), path, error,
+    )
+
+
+def _copy_source(records: DocumentRecords, previous: Path | None, texts: Path) -> None:
+    """Keep the text the records were read from (the app shows it): the file itself, or the previous copy."""
+    for origin in (Path(records.path), previous / "sources" / records.file if previous else None):
+        if origin is not None and origin.is_file() and _sha256(origin) == records.sha256:
+            shutil.copyfile(origin, texts / records.file)
+            return
+
+
+def _document_triples(mapper: Mapper, records: DocumentRecords) -> Iterator[tuple[Any, Any, Any]]:
+    stem = doc_stem(records.file)
+    if records.budget is not None:
+        yield from mapper.document(records.budget)
+        yield from mapper.checks(records.file, check_document(records.budget))
+    else:
+        yield from mapper.source_document(records.file, records.sha256)
+    copy_issues = [i for c in records.copies for i in c.issues]
+    yield from mapper.issues(stem, [*records.issues, *copy_issues])
+
+
+def _ingest_all(tasks: list[DocumentTask]) -> Iterator[DocumentOutcome]:
+    """Outcomes in task order, from a worker per core when there is enough to share out."""
+    workers = min(os.cpu_count() or 1, len(tasks))
+    if workers > 1 and len(tasks) >= 8:
+        with multiprocessing.get_context("forkserver").Pool(workers) as pool:
+            yield from pool.imap(ingest_document, tasks, chunksize=2)
+    else:
+        yield from map(ingest_document, tasks)
+
+
+class _StringTable(dict[str, str]):
+    """One object per distinct string: a thousand copies of one catalog would otherwise each hold their own."""
+
+    def __call__(self, text: str | None) -> str | None:
+        return None if text is None else self.setdefault(text, text)
+
+    def share(self, copy: CatalogCopy) -> None:
+        for row in copy.rows:
+            row.revision, row.code, row.printed_code = self(row.revision), self(row.code), self(row.printed_code)
+            row.name, row.name_raw, row.department = self(row.name), self(row.name_raw), self(row.department)
+            row.parent_code = self(row.parent_code)
 
 
 class Builder:
@@ -153,48 +272,6 @@ class Builder:
         self.progress = progress or (lambda _message: None)
         self.report = BuildReport(generation=None)
 
-    # ------------------------------------------------------------------ sources
-    def _previous_records(self) -> dict[str, DocumentRecords]:
-        current = self.generations.current()
-        if current is None:
-            return {}
-        cache: dict[str, DocumentRecords] = {}
-        for path in sorted((current / "records").glob("*.pickle")):
-            with path.open("rb") as handle:
-                records: DocumentRecords = pickle.load(handle)
-            cache[records.file] = records
-        return cache
-
-    def _read_all(self, paths: list[Path], previous: dict[str, DocumentRecords]) -> dict[str, DocumentRecords]:
-        documents: dict[str, DocumentRecords] = {}
-        for path, outcome in zip(paths, _read_in_parallel(paths, previous), strict=True):
-            name = path.name
-            if name in documents:
-                self._problem("warning", "replaced", f"{path} replaces the earlier file of the same name", name, 0)
-            try:
-                if isinstance(outcome, SourceError):
-                    raise outcome
-                records = outcome
-            except SourceError as error:
-                self._problem("error", "unreadable", error.problem, error.file, error.line)
-                kept = previous.get(name)
-                if kept is not None:
-                    documents[name] = kept
-                    self._problem("warning", "kept_previous",
-                                  "the version read by the previous build is kept", name, error.line)
-                    self.report.documents.append({"file": name, "status": "kept-previous"})
-                else:
-                    self.report.documents.append({"file": name, "status": "failed"})
-                continue
-            documents[name] = records
-            status = "replaced" if name in previous and previous[name].sha256 != records.sha256 else "ok"
-            self.report.documents.append({"file": name, "status": status, "budget": records.budget is not None,
-                                          "catalog_copies": [c.notice.revision for c in records.copies]})
-            for issue in records.issues:
-                if issue.severity == "warning":
-                    self._problem("warning", issue.kind, issue.message, issue.source.file, issue.source.line)
-        return documents
-
     def _problem(self, severity: str, kind: str, message: str, file: str, line: int) -> None:
         self.report.problems.append({"severity": severity, "kind": kind, "message": message,
                                      "file": file, "line": line})
@@ -204,22 +281,30 @@ class Builder:
     def run(self, paths: list[Path], keep_current_sources: bool = False) -> BuildReport:
         started = time.perf_counter()
         with self.generations.lock():
-            previous = self._previous_records()
+            current = self.generations.current()
+            built = {d["file"]: d for d in (self.generations.manifest() or {}).get("documents", [])}
             if keep_current_sources:
                 given = {q.name for q in paths}
-                paths = [Path(r.path) for r in previous.values() if r.file not in given] + paths
+                paths = [Path(d["path"]) for d in built.values() if d["file"] not in given] + paths
             generation = self.generations.new()
-            t = time.perf_counter()
-            documents = self._read_all(paths, previous)
-            self.report.steps["read"] = time.perf_counter() - t
-            if not documents:
-                self._problem("error", "nothing_to_build", "no readable document: the previous graph stays", "-", 0)
-                self.report.seconds = time.perf_counter() - started
-                return self.report
-            revisions = self._timed("reconcile", lambda: reconcile([c for d in documents.values() for c in d.copies]))
-            self._timed("cache", lambda: self._write_cache(generation, documents))
+            for folder in ("records", "sources", "nt"):
+                (generation / folder).mkdir()
             store = OxigraphStore.create(generation / "store")
-            self._timed("map+load", lambda: self._load(store, generation, documents, revisions))
+            loader = BackgroundLoader(store)
+            try:
+                t = time.perf_counter()
+                documents = self._ingest(self._tasks(paths, generation, current, built), loader)
+                self.report.steps["read+map"] = time.perf_counter() - t
+                if not documents:
+                    self._problem("error", "nothing_to_build", "no readable document: the previous graph stays",
+                                  "-", 0)
+                    self.report.seconds = time.perf_counter() - started
+                    return self.report
+                revisions = self._timed("reconcile",
+                                        lambda: reconcile([c for d in documents.values() for c in d.copies]))
+                self._timed("catalog", lambda: self._load_catalog(loader, generation, revisions))
+            finally:
+                self._timed("load", loader.finish)
             self._timed("post-load", lambda: self._after_load(store, generation))
             self.report.triples = len(store)
             store.flush()
@@ -245,55 +330,62 @@ class Builder:
         self.report.steps[step] = self.report.steps.get(step, 0.0) + time.perf_counter() - t
         return result
 
-    def _write_cache(self, generation: Path, documents: dict[str, DocumentRecords]) -> None:
-        """Keep each document's records and its text: the next build reuses them, the app shows the text."""
-        folder, texts = generation / "records", generation / "sources"
-        folder.mkdir()
-        texts.mkdir()
-        previous = self.generations.current()
-        for records in documents.values():
-            with (folder / f"{records.file}.pickle").open("wb") as handle:
-                pickle.dump(records, handle, protocol=pickle.HIGHEST_PROTOCOL)
-            kept = previous / "sources" / records.file if previous else None
-            origin = kept if kept is not None and kept.exists() and _sha256(kept) == records.sha256 else None
-            if origin is None and Path(records.path).exists() and _sha256(Path(records.path)) == records.sha256:
-                origin = Path(records.path)
-            if origin is not None:
-                shutil.copyfile(origin, texts / records.file)
+    def _tasks(self, paths: list[Path], generation: Path, current: Path | None,
+               built: dict[str, dict[str, str]]) -> list[DocumentTask]:
+        """A task per file name: ingesting a name again replaces it, the last file given wins."""
+        chosen: dict[str, Path] = {}
+        for path in paths:
+            if path.name in chosen:
+                self._problem("warning", "replaced", f"{path} replaces the earlier file of the same name",
+                              path.name, 0)
+            chosen[path.name] = path
+        return [
+            DocumentTask(path, generation, self.iris.base,
+                         current if name in built else None, built.get(name, {}).get("sha256"))
+            for name, path in chosen.items()
+        ]
 
-    def _load(self, store: OxigraphStore, generation: Path, documents: dict[str, DocumentRecords],
-              revisions: list[Revision]) -> None:
-        """Map each document into its own named graph, the reconciled catalog into another.
+    def _ingest(self, tasks: list[DocumentTask], loader: BackgroundLoader) -> dict[str, DocumentOutcome]:
+        """Ingest every document; each one's triples are loaded while the next ones are still being read."""
+        documents: dict[str, DocumentOutcome] = {}
+        shared: set[str] = set()
+        strings = _StringTable()
+        for outcome in _ingest_all(tasks):
+            name = outcome.file
+            if outcome.error is not None:
+                error = outcome.error
+                self._problem("error", "unreadable", error.problem, error.file, error.line)
+                if outcome.status == "kept-previous":
+                    self._problem("warning", "kept_previous", "the version read by the previous build is kept",
+                                  name, error.line)
+            entry: dict[str, Any] = {"file": name, "status": outcome.status}
+            if outcome.status in ("ok", "replaced"):
+                entry.update(budget=outcome.has_budget, catalog_copies=[c.notice.revision for c in outcome.copies])
+            self.report.documents.append(entry)
+            if outcome.status == "failed":
+                continue
+            for issue in outcome.warnings:
+                self._problem("warning", issue.kind, issue.message, issue.source.file, issue.source.line)
+            for copy in outcome.copies:
+                strings.share(copy)
+            shared.update(outcome.shared)
+            outcome.shared, outcome.warnings = [], []
+            assert outcome.triples is not None
+            loader.submit(outcome.triples, str(self.iris.graph(doc_stem(name))))
+            documents[name] = outcome
+        if documents:
+            path = tasks[0].generation / "nt" / "shared.nt"
+            path.write_text("".join(sorted(shared)), encoding="utf-8")
+            loader.submit(path, str(self.iris.graph("shared")))
+        return documents
 
-        Nodes that several documents describe (a unit over the years, a national 科目 code) go once into
-        a shared graph: with the union default graph, a triple repeated in two named graphs would answer
-        every query twice.
-        """
-        nt_dir = generation / "nt"
-        nt_dir.mkdir()
-        shared_prefixes = (self.iris.base + "id/unit/", self.iris.base + "id/subject/")
-        shared: set[tuple[Any, Any, Any]] = set()
-        for records in documents.values():
-            own = []
-            for triple in self._document_triples(records):
-                (shared.add if str(triple[0]).startswith(shared_prefixes) else own.append)(triple)
-            path = nt_dir / f"{doc_stem(records.file)}.nt"
-            write_ntriples(path, own)
-            store.load_ntriples(path, str(self.iris.graph(doc_stem(records.file))))
-        for name, triples in (("shared", sorted(shared)), ("catalog", self._catalog_triples(revisions))):
-            path = nt_dir / f"{name}.nt"
-            write_ntriples(path, triples)
-            store.load_ntriples(path, str(self.iris.graph(name)))
-
-    def _document_triples(self, records: DocumentRecords) -> Iterator[tuple[Any, Any, Any]]:
-        stem = doc_stem(records.file)
-        if records.budget is not None:
-            yield from self.mapper.document(records.budget)
-            yield from self.mapper.checks(records.file, check_document(records.budget))
-        else:
-            yield from self.mapper.source_document(records.file, records.sha256)
-        copy_issues = [i for c in records.copies for i in c.issues]
-        yield from self.mapper.issues(stem, [*records.issues, *copy_issues])
+    def _load_catalog(self, loader: BackgroundLoader, generation: Path, revisions: list[Revision]) -> None:
+        """The reconciled catalog goes into a graph of its own (nodes that several documents describe go
+        once into the shared graph: with the union default graph, a triple in two named graphs would answer
+        every query twice)."""
+        path = generation / "nt" / "catalog.nt"
+        write_ntriples(path, self._catalog_triples(revisions))
+        loader.submit(path, str(self.iris.graph("catalog")))
 
     def _catalog_triples(self, revisions: list[Revision]) -> Iterator[tuple[Any, Any, Any]]:
         for revision in revisions:
@@ -334,30 +426,5 @@ class Builder:
         store.load_ntriples(path, str(self.iris.graph("links")))
 
 
-_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
-
-
-def nt_term(term: Any) -> str:
-    """One term in N-Triples syntax (rdflib's n3() would write multi-line literals as Turtle \"\"\"…\"\"\")."""
-    if isinstance(term, Literal):
-        text = '"' + str(term).translate(_ESCAPES) + '"'
-        if term.language:
-            return f"{text}@{term.language}"
-        if term.datatype:
-            return f"{text}^^<{term.datatype}>"
-        return text
-    return term.n3()
-
-
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def write_ntriples(path: Path, triples: Iterable[tuple[Any, Any, Any]]) -> int:
-    """Serialise triples as N-Triples lines for Oxigraph's bulk loader."""
-    count = 0
-    with path.open("w", encoding="utf-8") as out:
-        for s, p, o in triples:
-            out.write(f"{s.n3()} {p.n3()} {nt_term(o)} .\n")
-            count += 1
-    return count

@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from rdflib import RDF, XSD, Literal, Namespace, URIRef
+from rdflib import RDF, XSD, Namespace, URIRef
 
 from ..ontology.iris import BK, Iris
+from ..ontology.ntriples import NTLiteral, literal
 from ..store.repository import Repository
 from ..store.store import KnowledgeStore
 from .lineage import SAME, Lineage
@@ -37,10 +38,10 @@ class GraphView:
     cache: dict[str, Any] = field(default_factory=dict)
 
 
-def _lit(value: Any) -> Literal:
+def _lit(value: Any) -> NTLiteral:
     if isinstance(value, float):
-        return Literal(Decimal(str(round(value, 3))), datatype=XSD.decimal)
-    return Literal(value)
+        return literal(Decimal(str(round(value, 3))), datatype=XSD.decimal)
+    return literal(value)
 
 
 def link_triples(view: Any, iris: Iris) -> Iterator[Triple]:
@@ -56,21 +57,21 @@ def link_triples(view: Any, iris: Iris) -> Iterator[Triple]:
         yield link, RDF.type, BK.CatalogLink
         yield link, RDF.type, PROV.Entity
         yield link, BK.linkedProject, p
-        yield link, BK.verdict, Literal(result["verdict"])
-        yield link, BK.kind, Literal(result["kind"])
-        yield link, DCTERMS.description, Literal(result["explanation"], lang="zh")
+        yield link, BK.verdict, literal(result["verdict"])
+        yield link, BK.kind, literal(result["kind"])
+        yield link, DCTERMS.description, literal(result["explanation"], lang="zh")
         yield link, PROV.wasDerivedFrom, iris.document(project.file)
         yield link, BK.source, iris.location(project.file, project.line)
         rev = result["revision"]
         if rev["A"]:
             yield link, BK.catalogRevision, iris.revision(rev["A"]["revision"])
-            yield link, BK.revisionSuperseded, Literal(bool(rev["A"]["superseded"]))
+            yield link, BK.revisionSuperseded, literal(bool(rev["A"]["superseded"]))
         if rev["B"]:
             yield link, BK.catalogRevision, iris.revision(rev["B"]["revision"])
         if rev["in_force"]:
             yield link, BK.revisionInForce, iris.revision(rev["in_force"])
         for note in rev["notes"]:
-            yield link, BK.note, Literal(note, lang="zh")
+            yield link, BK.note, literal(note, lang="zh")
         dept = result["department"]
         if dept:
             yield link, BK.department, iris.department(dept)
@@ -78,12 +79,12 @@ def link_triples(view: Any, iris: Iris) -> Iterator[Triple]:
             if unit_iri and unit_iri not in units_done:
                 units_done.add(unit_iri)
                 yield URIRef(unit_iri), BK.catalogDepartment, iris.department(dept)
-                yield URIRef(unit_iri), BK.catalogDepartmentEvidence, Literal(result["department_evidence"]["evidence"],
+                yield URIRef(unit_iri), BK.catalogDepartmentEvidence, literal(result["department_evidence"]["evidence"],
                                                                               lang="zh")
         for ban in result["prohibited"]:
-            yield link, BK.prohibitedBy, Literal(ban["rule_id"])
-            yield link, BK.prohibitionCitation, Literal(ban["citation"], lang="zh")
-            yield link, BK.prohibitionReason, Literal(ban["reason"], lang="zh")
+            yield link, BK.prohibitedBy, literal(ban["rule_id"])
+            yield link, BK.prohibitionCitation, literal(ban["citation"], lang="zh")
+            yield link, BK.prohibitionReason, literal(ban["reason"], lang="zh")
         best: float | None = None
         for key, role in ROLES:
             for rank, entry in enumerate(result[key], 1):
@@ -91,10 +92,10 @@ def link_triples(view: Any, iris: Iris) -> Iterator[Triple]:
                 yield link, BK.match, match
                 yield match, RDF.type, BK.CatalogMatch
                 yield match, BK.entry, URIRef(entry["entry_id"])
-                yield match, BK.role, Literal(role)
-                yield match, BK.rank, Literal(rank)
+                yield match, BK.role, literal(role)
+                yield match, BK.rank, literal(rank)
                 yield match, BK.score, _lit(entry["score"])
-                yield match, BK.matchedTerms, Literal("|".join(entry["matched_terms"]))
+                yield match, BK.matchedTerms, literal("|".join(entry["matched_terms"]))
                 if entry.get("source"):
                     yield match, BK.source, iris.location(entry["source"]["file"], entry["source"]["line"])
                 if rank == 1:
@@ -118,7 +119,7 @@ def lineage_triples(lineage: Lineage, iris: Iris) -> Iterator[Triple]:
                 continue
             node = iris.lineage(f"change/{old_rev}-{new_rev}/{i}")
             yield node, RDF.type, BK.EntryChange
-            yield node, BK.change, Literal(change.change)
+            yield node, BK.change, literal(change.change)
             yield node, BK.fromRevision, iris.revision(old_rev)
             yield node, BK.toRevision, iris.revision(new_rev)
             if change.old is not None:

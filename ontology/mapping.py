@@ -11,7 +11,7 @@ import json
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 
-from rdflib import XSD, BNode, Literal, URIRef
+from rdflib import XSD, URIRef
 from rdflib import namespace as rdflib_namespaces
 
 from ..graph.records import (
@@ -26,6 +26,7 @@ from ..graph.records import (
     to_decimal,
 )
 from .iris import BK, CachedNamespace, Iris
+from .ntriples import NTLiteral, literal
 
 QB = CachedNamespace("http://purl.org/linked-data/cube#")
 XKOS = CachedNamespace("http://rdf-vocabulary.ddialliance.org/xkos#")
@@ -36,7 +37,7 @@ DCTERMS = CachedNamespace(str(rdflib_namespaces.DCTERMS))
 PROV = CachedNamespace(str(rdflib_namespaces.PROV))
 ORG = CachedNamespace(str(rdflib_namespaces.ORG))
 
-Triple = tuple[URIRef | BNode, URIRef, URIRef | BNode | Literal]
+Triple = tuple[URIRef, URIRef, URIRef | NTLiteral]
 
 # record column key → measure property (local name in bk:)
 MEASURES = {
@@ -71,11 +72,11 @@ class Mapper:
         self.iris = iris
 
     # ------------------------------------------------------------------ helpers
-    def _provenance(self, node: URIRef | BNode, source: SourceRef) -> Iterator[Triple]:
+    def _provenance(self, node: URIRef, source: SourceRef) -> Iterator[Triple]:
         yield node, BK.source, self.iris.location(source.file, source.line, source.end_line)
         yield node, PROV.wasDerivedFrom, self.iris.document(source.file)
 
-    def _at(self, node: URIRef | BNode, prop: URIRef, source: SourceRef) -> Iterator[Triple]:
+    def _at(self, node: URIRef, prop: URIRef, source: SourceRef) -> Iterator[Triple]:
         """`node prop <document#Lline>`: the IRI itself says which document and lines, so a location needs
         no triples of its own (they would be most of the graph: a catalog copy per document)."""
         yield node, prop, self.iris.location(source.file, source.line, source.end_line)
@@ -86,27 +87,27 @@ class Mapper:
         if value is None or printed is None:
             return
         local = MEASURES[key]
-        yield node, BK[local], Literal(value, datatype=XSD.decimal)
-        yield node, BK[local + "Text"], Literal(printed.strip())
+        yield node, BK[local], literal(value, datatype=XSD.decimal)
+        yield node, BK[local + "Text"], literal(printed.strip())
 
     @staticmethod
     def _text(node: URIRef, prop: URIRef, value: str | None) -> Iterator[Triple]:
         if value:
-            yield node, prop, Literal(value)
+            yield node, prop, literal(value)
 
     # ------------------------------------------------------------------ budget documents
     def source_document(self, file: str, sha256: str, line_count: int | None = None) -> Iterator[Triple]:
         d = self.iris.document(file)
         yield d, RDF.type, BK.SourceDocument
-        yield d, DCTERMS.identifier, Literal(file)
-        yield d, BK.sha256, Literal(sha256)
+        yield d, DCTERMS.identifier, literal(file)
+        yield d, BK.sha256, literal(sha256)
         if line_count is not None:
-            yield d, BK.lineCount, Literal(line_count)
+            yield d, BK.lineCount, literal(line_count)
 
     def document(self, doc: BudgetDocument) -> Iterator[Triple]:
         iris = self.iris
         yield from self.source_document(doc.file, doc.sha256, doc.line_count)
-        yield iris.document(doc.file), BK.layout, Literal(doc.flavour)
+        yield iris.document(doc.file), BK.layout, literal(doc.flavour)
         yield from self.unit(doc)
         for index, table in enumerate(doc.tables, start=1):
             yield from self.table(doc, index, table)
@@ -115,7 +116,7 @@ class Mapper:
             p = iris.procurement(doc.file)
             yield iris.disclosure(doc.file), BK.procurement, p
             yield p, RDF.type, BK.Procurement
-            yield p, BK.amountUnit, Literal(doc.procurement.unit)
+            yield p, BK.amountUnit, literal(doc.procurement.unit)
             for key in ("total", "goods", "works", "services"):
                 yield from self._amount(p, key, getattr(doc.procurement, key))
             yield from self._provenance(p, doc.procurement.source)
@@ -123,9 +124,9 @@ class Mapper:
             v = iris.vehicles(doc.file)
             yield iris.disclosure(doc.file), BK.vehicles, v
             yield v, RDF.type, BK.Vehicles
-            yield v, RDFS.comment, Literal(doc.vehicles.text)
+            yield v, RDFS.comment, literal(doc.vehicles.text)
             for category, count in doc.vehicles.counts.items():
-                yield v, BK.vehicleCount, Literal(f"{category}={count}")
+                yield v, BK.vehicleCount, literal(f"{category}={count}")
             yield from self._provenance(v, doc.vehicles.source)
 
     def unit(self, doc: BudgetDocument) -> Iterator[Triple]:
@@ -133,42 +134,42 @@ class Mapper:
         disclosure = self.iris.disclosure(doc.file)
         yield u, RDF.type, BK.BudgetUnit
         yield u, RDF.type, ORG.Organization
-        yield u, SKOS.prefLabel, Literal(unit.name, lang="zh")
+        yield u, SKOS.prefLabel, literal(unit.name, lang="zh")
         yield from self._text(u, BK.county, unit.county)
         yield from self._text(u, BK.prefectureCity, unit.prefecture_city)
         yield from self._text(u, BK.adminLevel, unit.admin_level)
         yield from self._provenance(u, unit.source)
         yield disclosure, RDF.type, BK.Disclosure
         yield disclosure, BK.unit, u
-        yield disclosure, BK.fiscalYear, Literal(str(unit.fiscal_year), datatype=XSD.gYear)
-        yield disclosure, BK.docKind, Literal(unit.doc_kind)
-        yield disclosure, DCTERMS.title, Literal(f"{unit.name}{unit.fiscal_year}年度{unit.doc_kind}公开", lang="zh")
+        yield disclosure, BK.fiscalYear, literal(str(unit.fiscal_year), datatype=XSD.gYear)
+        yield disclosure, BK.docKind, literal(unit.doc_kind)
+        yield disclosure, DCTERMS.title, literal(f"{unit.name}{unit.fiscal_year}年度{unit.doc_kind}公开", lang="zh")
         yield from self._provenance(disclosure, unit.source)
         for index, (duty, source) in enumerate(unit.duties, start=1):
             node = self.iris.duty(unit.name, doc.file, index)
             yield u, BK.duty, node
-            yield node, RDF.value, Literal(duty, lang="zh")
+            yield node, RDF.value, literal(duty, lang="zh")
             yield from self._at(node, BK.source, source)
         if unit.organisation:
-            yield u, BK.organisation, Literal(unit.organisation, lang="zh")
+            yield u, BK.organisation, literal(unit.organisation, lang="zh")
 
     def table(self, doc: BudgetDocument, index: int, table: BudgetTable) -> Iterator[Triple]:
         iris, t = self.iris, self.iris.table(doc.file, index)
         yield t, RDF.type, BK.BudgetTable
-        yield t, DCTERMS.title, Literal(table.title, lang="zh")
-        yield t, BK.tableKind, Literal(table.kind)
+        yield t, DCTERMS.title, literal(table.title, lang="zh")
+        yield t, BK.tableKind, literal(table.kind)
         if table.number is not None:
-            yield t, BK.tableNumber, Literal(table.number)
-        yield t, BK.empty, Literal(table.empty)
+            yield t, BK.tableNumber, literal(table.number)
+        yield t, BK.empty, literal(table.empty)
         yield t, BK.disclosure, iris.disclosure(doc.file)
-        yield t, BK.amountUnit, Literal("万元")
+        yield t, BK.amountUnit, literal("万元")
         yield from self._provenance(t, table.empty_note if table.empty and table.empty_note else table.source)
         for row_index, row in enumerate(table.subjects, start=1):
             r = iris.row(doc.file, index, row_index)
             yield r, RDF.type, BK.SubjectObservation
             yield r, QB.dataSet, t
-            yield r, BK.rowIndex, Literal(row_index)
-            yield r, BK.rowName, Literal(row.name, lang="zh")
+            yield r, BK.rowIndex, literal(row_index)
+            yield r, BK.rowName, literal(row.name, lang="zh")
             if row.code:
                 yield r, BK.subject, iris.subject(row.code)
                 yield from self.subject(row.code, row.name, row.source)
@@ -181,8 +182,8 @@ class Mapper:
             r = iris.row(doc.file, index, row_index)
             yield r, RDF.type, BK.EconObservation
             yield r, QB.dataSet, t
-            yield r, BK.rowIndex, Literal(row_index)
-            yield r, BK.deptEconName, Literal(econ.dept_econ_name, lang="zh")
+            yield r, BK.rowIndex, literal(row_index)
+            yield r, BK.deptEconName, literal(econ.dept_econ_name, lang="zh")
             yield from self._text(r, BK.govEconName, econ.gov_econ_name)
             for key in ("total", "personnel", "public"):
                 yield from self._amount(r, key, getattr(econ, key))
@@ -192,8 +193,8 @@ class Mapper:
                 r = iris.row(doc.file, index, row_index)
                 yield r, RDF.type, BK.RowObservation
                 yield r, QB.dataSet, t
-                yield r, BK.rowIndex, Literal(row_index)
-                yield r, BK.printedCells, Literal("\t".join(c or "" for c in row.cells))
+                yield r, BK.rowIndex, literal(row_index)
+                yield r, BK.printedCells, literal("\t".join(c or "" for c in row.cells))
                 yield from self._provenance(r, row.source)
 
     def subject(self, code: str, name: str, source: SourceRef) -> Iterator[Triple]:
@@ -201,9 +202,9 @@ class Mapper:
         s = self.iris.subject(code)
         yield s, RDF.type, BK.BudgetSubject
         yield s, SKOS.inScheme, BK.subjects
-        yield s, SKOS.notation, Literal(code)
-        yield s, SKOS.prefLabel, Literal(name, lang="zh")
-        yield s, BK.level, Literal({3: 1, 5: 2, 7: 3}.get(len(code), 0))
+        yield s, SKOS.notation, literal(code)
+        yield s, SKOS.prefLabel, literal(name, lang="zh")
+        yield s, BK.level, literal({3: 1, 5: 2, 7: 3}.get(len(code), 0))
         if len(code) > 3:
             yield s, SKOS.broader, self.iris.subject(code[: len(code) - 2])
         yield from self._at(s, BK.source, source)
@@ -221,13 +222,13 @@ class Mapper:
                 yield p, RDF.type, BK.Project
                 yield p, RDF.type, QB.Observation
                 yield p, QB.dataSet, iris.table(doc.file, index)
-                yield p, SKOS.prefLabel, Literal(row.name, lang="zh")
+                yield p, SKOS.prefLabel, literal(row.name, lang="zh")
                 yield p, BK.unit, iris.unit(doc.unit.name)
                 yield p, BK.disclosure, iris.disclosure(doc.file)
-                yield p, BK.fiscalYear, Literal(str(doc.unit.fiscal_year), datatype=XSD.gYear)
-                yield p, BK.carriedOver, Literal(table.kind == "projects_carryover")
-                yield p, BK.amountUnit, Literal("万元")
-                yield p, BK.order, Literal(ordinal)
+                yield p, BK.fiscalYear, literal(str(doc.unit.fiscal_year), datatype=XSD.gYear)
+                yield p, BK.carriedOver, literal(table.kind == "projects_carryover")
+                yield p, BK.amountUnit, literal("万元")
+                yield p, BK.order, literal(ordinal)
                 yield from self._amount(p, "total", row.total_wan)
                 for key, printed in row.funding.items():
                     yield from self._amount(p, key, printed)
@@ -241,9 +242,9 @@ class Mapper:
     def performance(self, doc: BudgetDocument, ordinal: int, target: PerformanceTarget) -> Iterator[Triple]:
         iris, node = self.iris, self.iris.performance(doc.file, ordinal)
         yield node, RDF.type, BK.PerformanceTarget
-        yield node, BK.projectNamePrinted, Literal(target.project, lang="zh")
+        yield node, BK.projectNamePrinted, literal(target.project, lang="zh")
         yield node, BK.disclosure, iris.disclosure(doc.file)
-        yield node, BK.amountUnit, Literal("元")
+        yield node, BK.amountUnit, literal("元")
         for prop, value in (
             (BK.competentDepartment, target.department),
             (BK.implementingUnit, target.implementing_unit),
@@ -261,19 +262,19 @@ class Mapper:
         yield from self._amount(node, "implementation_total", target.implementation_total_yuan)
         yield from self._amount(node, "annual_total", target.annual_total_yuan)
         if target.indicator_count is not None:
-            yield node, BK.indicatorCount, Literal(target.indicator_count)
+            yield node, BK.indicatorCount, literal(target.indicator_count)
         if target.overview_source:
             yield from self._at(node, BK.overviewSource, target.overview_source)
         for index, ind in enumerate(target.indicators, start=1):
             i = iris.indicator(doc.file, ordinal, index)
             yield node, BK.indicator, i
             yield i, RDF.type, BK.Indicator
-            yield i, BK.order, Literal(index)
-            yield i, BK.indicatorLevel1, Literal(ind.level1)
-            yield i, BK.indicatorLevel2, Literal(ind.level2)
-            yield i, BK.indicatorLevel3, Literal(ind.level3)
+            yield i, BK.order, literal(index)
+            yield i, BK.indicatorLevel1, literal(ind.level1)
+            yield i, BK.indicatorLevel2, literal(ind.level2)
+            yield i, BK.indicatorLevel3, literal(ind.level3)
             yield from self._text(i, BK.indicatorValue, ind.value)
-            yield i, BK.half, Literal(ind.half)
+            yield i, BK.half, literal(ind.half)
             yield from self._at(i, BK.source, ind.source)
         yield from self._provenance(node, target.source)
 
@@ -282,28 +283,28 @@ class Mapper:
         for index, result in enumerate(results, start=1):
             c = self.iris.check(file, index)
             yield c, RDF.type, BK.Check
-            yield c, BK.kind, Literal(result.check)
-            yield c, BK.holds, Literal(result.holds)
+            yield c, BK.kind, literal(result.check)
+            yield c, BK.holds, literal(result.holds)
             if result.table:
-                yield c, DCTERMS.title, Literal(result.table, lang="zh")
-            yield c, BK.checkValues, Literal(json.dumps(result.values, ensure_ascii=False, sort_keys=True))
+                yield c, DCTERMS.title, literal(result.table, lang="zh")
+            yield c, BK.checkValues, literal(json.dumps(result.values, ensure_ascii=False, sort_keys=True))
             yield from self._provenance(c, result.source)
 
     def issues(self, scope: str, issues: Iterable[Issue]) -> Iterator[Triple]:
         for index, issue in enumerate(issues, start=1):
             a = self.iris.anomaly(scope, index)
             yield a, RDF.type, BK.Anomaly
-            yield a, BK.kind, Literal(issue.kind)
-            yield a, BK.severity, Literal(issue.severity)
-            yield a, BK.message, Literal(issue.message)
+            yield a, BK.kind, literal(issue.kind)
+            yield a, BK.severity, literal(issue.severity)
+            yield a, BK.message, literal(issue.message)
             if issue.revision:
                 yield a, BK.revision, self.iris.revision(issue.revision)
             if issue.department:
                 yield a, BK.department, self.iris.department(issue.department)
             if issue.code:
-                yield a, SKOS.notation, Literal(issue.code)
+                yield a, SKOS.notation, literal(issue.code)
             if issue.level is not None:
-                yield a, BK.level, Literal(issue.level)
+                yield a, BK.level, literal(issue.level)
             yield from self._provenance(a, issue.source)
 
     # ------------------------------------------------------------------ catalog
@@ -311,24 +312,24 @@ class Mapper:
         iris, r = self.iris, self.iris.revision(rev.revision)
         yield r, RDF.type, BK.CatalogRevision
         yield r, RDF.type, SKOS.ConceptScheme
-        yield r, BK.revisionName, Literal(rev.revision)
-        yield r, BK.series, Literal(rev.series)
-        yield r, DCTERMS.identifier, Literal(rev.doc_no)
-        yield r, DCTERMS.title, Literal(rev.title, lang="zh")
-        yield r, SKOS.prefLabel, Literal(f"{rev.doc_no} {rev.title}", lang="zh")
+        yield r, BK.revisionName, literal(rev.revision)
+        yield r, BK.series, literal(rev.series)
+        yield r, DCTERMS.identifier, literal(rev.doc_no)
+        yield r, DCTERMS.title, literal(rev.title, lang="zh")
+        yield r, SKOS.prefLabel, literal(f"{rev.doc_no} {rev.title}", lang="zh")
         if rev.issued:
-            yield r, DCTERMS.issued, Literal(rev.issued, datatype=XSD.date)
+            yield r, DCTERMS.issued, literal(rev.issued, datatype=XSD.date)
         if rev.supersedes:
             yield r, DCTERMS.replaces, iris.revision(rev.supersedes)
         for doc_no in rev.supersedes_doc_nos:
-            yield r, BK.repealsDocNo, Literal(doc_no)
-        yield r, BK.fragment, Literal(rev.fragment)
+            yield r, BK.repealsDocNo, literal(doc_no)
+        yield r, BK.fragment, literal(rev.fragment)
         depth = 4 if rev.series == "A" else 3
-        yield r, XKOS.numberOfLevels, Literal(depth)
+        yield r, XKOS.numberOfLevels, literal(depth)
         for level in range(1, depth + 1):
             lv = iris.level(rev.revision, level)
             yield lv, RDF.type, XKOS.ClassificationLevel
-            yield lv, XKOS.depth, Literal(level)
+            yield lv, XKOS.depth, literal(level)
             yield lv, SKOS.inScheme, r
         for source in rev.sources:
             yield from self._provenance(r, source)
@@ -343,12 +344,12 @@ class Mapper:
         rd, d = iris.revision_department(rev.revision, dept), iris.department(dept)
         yield d, RDF.type, BK.CatalogDepartment
         yield d, SKOS.inScheme, BK.departments
-        yield d, SKOS.prefLabel, Literal(dept, lang="zh")
+        yield d, SKOS.prefLabel, literal(dept, lang="zh")
         yield rd, RDF.type, BK.RevisionDepartment
         yield rd, BK.revision, iris.revision(rev.revision)
         yield rd, BK.department, d
-        yield rd, BK.order, Literal(order)
-        yield rd, BK.truncated, Literal(dept in rev.truncated_departments)
+        yield rd, BK.order, literal(order)
+        yield rd, BK.truncated, literal(dept in rev.truncated_departments)
 
     def entries(self, rev: Revision) -> Iterator[Triple]:
         iris, r = self.iris, self.iris.revision(rev.revision)
@@ -364,28 +365,28 @@ class Mapper:
             yield e, RDF.type, BK.CatalogEntry
             yield e, RDF.type, SKOS.Concept
             yield e, SKOS.inScheme, r
-            yield e, SKOS.notation, Literal(entry.code)
-            yield e, SKOS.prefLabel, Literal(entry.name, lang="zh")
-            yield e, BK.level, Literal(entry.level)
-            yield e, BK.order, Literal(entry.order)
+            yield e, SKOS.notation, literal(entry.code)
+            yield e, SKOS.prefLabel, literal(entry.name, lang="zh")
+            yield e, BK.level, literal(entry.level)
+            yield e, BK.order, literal(entry.order)
             yield iris.level(rev.revision, entry.level), SKOS.member, e
             if entry.department:
                 yield e, BK.department, iris.department(entry.department)
             if entry.parent_code:
-                yield e, BK.parentCode, Literal(entry.parent_code)
+                yield e, BK.parentCode, literal(entry.parent_code)
                 parent = nodes.get((entry.department, entry.parent_code))
                 if parent is not None and parent != e:
                     yield e, SKOS.broader, parent
             else:
                 yield r, SKOS.hasTopConcept, e
             for raw in dict.fromkeys(entry.names_raw):
-                yield e, BK.printedName, Literal(raw, lang="zh")
+                yield e, BK.printedName, literal(raw, lang="zh")
             for variant in entry.variants:
-                yield e, BK.variantName, Literal(variant, lang="zh")
+                yield e, BK.variantName, literal(variant, lang="zh")
             for flag in entry.flags:
-                yield e, BK.flag, Literal(flag)
+                yield e, BK.flag, literal(flag)
             if entry.department_evidence:
-                yield e, BK.departmentEvidence, Literal(entry.department_evidence)
+                yield e, BK.departmentEvidence, literal(entry.department_evidence)
             for source in entry.sources:
                 yield from self._at(e, BK.source, source)
 

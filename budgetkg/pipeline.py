@@ -400,8 +400,8 @@ class Builder:
         processes come from a fork server, never a fork of this process: a fork of a process with threads (a
         server, the store's own) can inherit a held lock and hang.
         """
-        docs = self._timed("index documents", lambda: list(documents_from_graph(Repository(store),
-                                                                                 generation / "sources")))
+        repo = Repository(store)  # shared: the index documents and the links read the same catalog entries
+        docs = self._timed("index documents", lambda: list(documents_from_graph(repo, generation / "sources")))
         started = time.perf_counter()
         indexer = multiprocessing.get_context("forkserver").Process(
             target=build_index, args=(docs, generation / "index"),
@@ -409,7 +409,7 @@ class Builder:
         )
         indexer.start()
         try:
-            self._timed("links", lambda: self._link(store, generation))
+            self._timed("links", lambda: self._link(store, repo, generation))
         finally:
             indexer.join()
         self.report.steps["index"] = time.perf_counter() - started
@@ -417,12 +417,12 @@ class Builder:
             raise RuntimeError(f"building the search index failed (exit code {indexer.exitcode})")
         self.report.index_documents = len(docs)
 
-    def _link(self, store: OxigraphStore, generation: Path) -> None:
+    def _link(self, store: OxigraphStore, repo: Repository, generation: Path) -> None:
         """Link every project to the catalog entries that allow it (check/linking.py), into the "links" graph."""
         from .check.linking import GraphView, link_triples
 
         path = generation / "nt" / "links.nt"
-        self.report.links = write_ntriples(path, link_triples(GraphView(store, Repository(store)), self.iris))
+        self.report.links = write_ntriples(path, link_triples(GraphView(store, repo), self.iris))
         store.load_ntriples(path, str(self.iris.graph("links")))
 
 

@@ -17,9 +17,9 @@ from ..store.repository import load_query
 from .catalog import CatalogModel, Entry
 from .departments import DepartmentMapper, DepartmentMatch, resolve_department
 from .explain import explain, explanation_path
-from .kinds import classifier
+from .kinds import KindResult, classifier
 from .lineage import Lineage
-from .prohibitions import prohibitions
+from .prohibitions import Prohibition, prohibitions
 from .ranking import Candidate, Scorer
 from .revisions import Choice, choose
 from .text import norm, synonyms
@@ -28,6 +28,10 @@ if TYPE_CHECKING:  # the check needs only a store, its repository and a cache: a
     from ..workspace import Workspace
 
 NOT_SERVICE_KINDS = ("transfer", "personnel", "own_operations")
+JUDGED_CACHE = 20_000  # requests whose ranking is kept (a few KB each)
+
+# kind, prohibitions, and the ranked entries: own department, other departments, B-class
+_Judged = tuple[KindResult, list[Prohibition], list[Candidate], list[Candidate], list[Candidate]]
 
 
 class CheckError(ValueError):
@@ -63,6 +67,7 @@ class CheckService:
         self.mapper = DepartmentMapper(self.model.departments())
         self._projects: list[ProjectInfo] | None = cache.get("check.projects")
         self._units: dict[str, dict[str, Any]] | None = cache.get("check.units")
+        self._judged: dict[tuple[Any, ...], _Judged] = cache.setdefault("check.judged", {})
 
     # ------------------------------------------------------------------ budget side
     def projects(self) -> list[ProjectInfo]:
@@ -180,22 +185,15 @@ class CheckService:
 
     def _decide(self, fields: dict[str, str | None], dept: str | None, choice: Choice, file: str | None,
                 ) -> dict[str, Any]:
-        expand = synonyms().expand_text
-        plain = {k: expand(norm(v)) for k, v in fields.items() if v}
-        kind = classifier().classify(plain)
-        banned = prohibitions().check(plain, kind)
-        request = self.scorer.request(fields, dept)
         a_rev = choice.a.revision if choice.a else None
         b_rev = choice.b.revision if choice.b else None
-        own: list[Candidate] = []
-        other: list[Candidate] = []
-        b_class: list[Candidate] = []
-        if a_rev is not None:
-            ranked = self.scorer.rank(self.model.leaves(a_rev), request, self.model.by_bigram.get(a_rev))
-            own = [c for c in ranked if dept is not None and c.entry.department == dept]
-            other = [c for c in ranked if c.entry.department != dept]
-        if b_rev is not None:
-            b_class = self.scorer.rank(self.model.leaves(b_rev), request, self.model.by_bigram.get(b_rev))
+        key = (tuple(sorted((k, v) for k, v in fields.items() if v)), dept, a_rev, b_rev)
+        judged = self._judged.get(key)
+        if judged is None:
+            if len(self._judged) >= JUDGED_CACHE:
+                self._judged.clear()
+            judged = self._judged[key] = self._judge(fields, dept, a_rev, b_rev)
+        kind, banned, own, other, b_class = judged
         t = self.scorer.threshold
         own_cover = [c for c in own if c.score >= t]
         b_cover = [c for c in b_class if c.score >= t]
@@ -228,6 +226,29 @@ class CheckService:
                                   if listed and not own_cover else []),
             "near_misses": [self._entry(c, file, history=False) for c in near[:self.scorer.near_miss_limit]],
         }
+
+    def _judge(self, fields: dict[str, str | None], dept: str | None, a_rev: str | None, b_rev: str | None,
+               ) -> _Judged:
+        """Kind, prohibitions and ranked entries of a request: what does not depend on where it is asked from.
+
+        Kept per request (`_judged`): many projects of a corpus share a name and a department (the same
+        standing project in every county, every year), and ranking every leaf of a revision is the check's cost.
+        """
+        expand = synonyms().expand_text
+        plain = {k: expand(norm(v)) for k, v in fields.items() if v}
+        kind = classifier().classify(plain)
+        banned = prohibitions().check(plain, kind)
+        request = self.scorer.request(fields, dept)
+        own: list[Candidate] = []
+        other: list[Candidate] = []
+        b_class: list[Candidate] = []
+        if a_rev is not None:
+            ranked = self.scorer.rank(self.model.leaves(a_rev), request, self.model.by_bigram.get(a_rev))
+            own = [c for c in ranked if dept is not None and c.entry.department == dept]
+            other = [c for c in ranked if c.entry.department != dept]
+        if b_rev is not None:
+            b_class = self.scorer.rank(self.model.leaves(b_rev), request, self.model.by_bigram.get(b_rev))
+        return kind, banned, own, other, b_class
 
     def _entry(self, c: Candidate, file: str | None, history: bool = True) -> dict[str, Any]:
         e: Entry = c.entry

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -46,6 +47,7 @@ class Repository:
     def __init__(self, store: KnowledgeStore) -> None:
         self.store = store
         self._files: dict[str, str] | None = None
+        self._entries: dict[str, list[Record]] = {}  # a generation never changes: a revision is read once
 
     def documents(self) -> list[Record]:
         return [{"id": r["doc"], "file": r["file"], "lines": r["lines"], "sha256": r["sha256"]}
@@ -65,7 +67,10 @@ class Repository:
         return {"file": self._files.get(match["doc"], match["doc"]), "line": line, "end_line": end}
 
     def sources(self, joined: str | None) -> list[Record]:
-        found = [s for s in (self.source(loc) for loc in _split(joined)) if s]
+        return self._locations(_split(joined))
+
+    def _locations(self, locations: Iterable[str]) -> list[Record]:
+        found = [s for s in map(self.source, dict.fromkeys(locations)) if s]
         return sorted(found, key=lambda s: (s["file"], s["line"]))
 
     def _select(self, name: str, **bindings: Node | str | int | None) -> list[Row]:
@@ -94,14 +99,19 @@ class Repository:
         return out
 
     def entries(self, revision: str, department: str | None = None, level: int | None = None) -> list[Record]:
+        if revision not in self._entries:
+            self._entries[revision] = self._revision_entries(revision)
+        return [e for e in self._entries[revision]
+                if (department is None or e["department"] == department) and (level is None or e["level"] == level)]
+
+    def _revision_entries(self, revision: str) -> list[Record]:
         rows = self._select("catalog_entries", revision=revision)
+        located: dict[str, list[str]] = {}
+        for r in self._select("catalog_entry_sources", revision=revision):
+            located.setdefault(r["entry"], []).append(r["loc"])
         out = []
         for r in rows:
-            if department is not None and r["department"] != department:
-                continue
-            if level is not None and r["level"] != level:
-                continue
-            sources = self.sources(r["sources"])
+            sources = self._locations(located.get(r["entry"], []))
             out.append({
                 "id": r["entry"],
                 "revision": r["revision"],

@@ -115,6 +115,8 @@ def read_document(path: Path) -> DocumentRecords:
 
 
 def _shared_node(line: str, prefixes: tuple[str, ...]) -> bool:
+    """Whether an N-Triples line is about a node several documents describe (a unit, a national 科目 code):
+    those go once into the shared graph, not into each document's own."""
     return line[1:].startswith(prefixes)
 
 

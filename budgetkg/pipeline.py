@@ -32,6 +32,7 @@ from .graph.table_checks import check_document
 from .ontology.iris import Iris, doc_stem
 from .ontology.mapping import Mapper
 from .ontology.ntriples import nt_line, write_ntriples
+from .search.documents import SearchDoc
 from .search.from_graph import dictionary_words, documents_from_graph
 from .search.index import build_index
 from .store.generations import Generations
@@ -409,11 +410,12 @@ class Builder:
         server, the store's own) can inherit a held lock and hang.
         """
         repo = Repository(store)  # shared: the index documents and the links read the same catalog entries
-        docs = self._timed("index documents", lambda: list(documents_from_graph(repo, generation / "sources")))
+        handover = generation / "index-documents.pickle"
+        self.report.index_documents = self._timed("index documents", lambda: _write_index_documents(
+            documents_from_graph(repo, generation / "sources"), handover))
         started = time.perf_counter()
         indexer = multiprocessing.get_context("forkserver").Process(
-            target=build_index, args=(docs, generation / "index"),
-            kwargs={"dictionary_words": list(dictionary_words(docs))}, name="budgetkg-index",
+            target=_index_from_file, args=(handover, generation / "index"), name="budgetkg-index",
         )
         indexer.start()
         try:
@@ -421,9 +423,9 @@ class Builder:
         finally:
             indexer.join()
         self.report.steps["index"] = time.perf_counter() - started
+        handover.unlink()
         if indexer.exitcode != 0:
             raise RuntimeError(f"building the search index failed (exit code {indexer.exitcode})")
-        self.report.index_documents = len(docs)
 
     def _link(self, store: OxigraphStore, repo: Repository, generation: Path) -> None:
         """Link every project to the catalog entries that allow it (check/linking.py), into the "links" graph."""
@@ -432,6 +434,21 @@ class Builder:
         path = generation / "nt" / "links.nt"
         self.report.links = write_ntriples(path, link_triples(GraphView(store, repo), self.iris))
         store.load_ntriples(path, str(self.iris.graph("links")))
+
+
+def _write_index_documents(docs: Iterable[SearchDoc], path: Path) -> int:
+    """Hand the search documents to the indexer process through a file, so that this process does not keep
+    them (tens of thousands at scale) in memory while it links projects."""
+    collected = list(docs)
+    with path.open("wb") as handle:
+        pickle.dump((collected, list(dictionary_words(collected))), handle, protocol=pickle.HIGHEST_PROTOCOL)
+    return len(collected)
+
+
+def _index_from_file(path: Path, directory: Path) -> None:
+    with path.open("rb") as handle:
+        docs, words = pickle.load(handle)
+    build_index(docs, directory, dictionary_words=words)
 
 
 @contextmanager

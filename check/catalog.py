@@ -31,7 +31,8 @@ class Entry:
     name: str  # cleaned name (OCR marks removed by the reader)
     printed: str  # one printed form (name_raw), for citing
     parent_code: str | None
-    sources: list[dict[str, Any]]
+    source: dict[str, Any] | None  # where it is first printed
+    places: dict[str, tuple[int, int]]  # document file → (line, end line) of its copy there
     flags: list[str]
     order: int
     leaf: bool = True
@@ -45,10 +46,24 @@ class Entry:
 
     def source_in(self, file: str | None) -> dict[str, Any] | None:
         """Where the entry is printed, preferring the copy in `file` (the project's own document)."""
-        for s in self.sources:
-            if s["file"] == file:
-                return s
-        return self.sources[0] if self.sources else None
+        place = self.places.get(file) if file else None
+        if place is None:
+            return self.source
+        return {"file": file, "line": place[0], "end_line": place[1]}
+
+
+def _places(repo: Repository, located: dict[str, list[str]]) -> dict[str, dict[str, tuple[int, int]]]:
+    """Entry IRI → {document file → (line, end line)}: every copy of an entry, compactly (a dict per copy
+    took most of the model's memory with a catalog in each of a thousand documents)."""
+    out: dict[str, dict[str, tuple[int, int]]] = {}
+    for entry, locations in located.items():
+        places: dict[str, tuple[int, int]] = {}
+        for source in map(repo.source, locations):
+            if source is not None:
+                place = (source["line"], source["end_line"])
+                places[source["file"]] = min(places.get(source["file"], place), place)
+        out[entry] = places
+    return out
 
 
 class CatalogModel:
@@ -70,10 +85,11 @@ class CatalogModel:
                 frozenset(d["department"] for d in departments if d["truncated"])))
             for s in r["sources"]:
                 self.attached[s["file"]].append(r["revision"])
-            rows = repo.entries(r["revision"])
+            rows = repo.entries(r["revision"], all_sources=False)
+            places = _places(repo, repo.entry_locations(r["revision"]))
             entries = [Entry(e["id"], e["revision"], e["department"], e["code"], int(e["level"]), e["name"],
-                             (e["name_raw"] or [e["name"]])[0], e["parent_code"], e["sources"], e["flags"],
-                             i) for i, e in enumerate(rows)]
+                             (e["name_raw"] or [e["name"]])[0], e["parent_code"], e["source"],
+                             places.get(e["id"], {}), e["flags"], i) for i, e in enumerate(rows)]
             self._link_paths(entries)
             self.entries[r["revision"]] = entries
         df: dict[str, int] = defaultdict(int)

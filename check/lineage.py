@@ -40,7 +40,7 @@ class Change:
             if e is None:
                 return None
             return {"revision": e.revision, "department": e.department, "code": e.code, "level": e.level,
-                    "name": e.name, "source": e.sources[0] if e.sources else None}
+                    "name": e.name, "source": e.source}
 
         return {"change": self.change, "change_zh": CHANGE_ZH[self.change],
                 "department": (self.new or self.old).department if (self.new or self.old) else None,

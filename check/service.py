@@ -248,7 +248,14 @@ class CheckService:
             other = [c for c in ranked if c.entry.department != dept]
         if b_rev is not None:
             b_class = self.scorer.rank(self.model.leaves(b_rev), request, self.model.by_bigram.get(b_rev))
-        return kind, banned, own, other, b_class
+        return kind, banned, self._shortlist(own), self._shortlist(other), self._shortlist(b_class)
+
+    def _shortlist(self, ranked: list[Candidate]) -> list[Candidate]:
+        """The candidates a verdict can show (the best covers, the best near misses): all a memo needs to keep
+        of a ranking that may hold hundreds of weak candidates."""
+        t, scorer = self.scorer.threshold, self.scorer
+        covers = [c for c in ranked if c.score >= t][: max(scorer.list_limit, scorer.near_miss_limit)]
+        return covers + [c for c in ranked if c.score < t][: scorer.near_miss_limit]
 
     def _entry(self, c: Candidate, file: str | None, history: bool = True) -> dict[str, Any]:
         e: Entry = c.entry

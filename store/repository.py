@@ -47,7 +47,6 @@ class Repository:
     def __init__(self, store: KnowledgeStore) -> None:
         self.store = store
         self._files: dict[str, str] | None = None
-        self._entries: dict[str, list[Record]] = {}  # a generation never changes: a revision is read once
 
     def documents(self) -> list[Record]:
         return [{"id": r["doc"], "file": r["file"], "lines": r["lines"], "sha256": r["sha256"]}
@@ -98,21 +97,23 @@ class Repository:
             })
         return out
 
-    def entries(self, revision: str, department: str | None = None, level: int | None = None) -> list[Record]:
-        if revision not in self._entries:
-            self._entries[revision] = self._revision_entries(revision)
-        return [e for e in self._entries[revision]
-                if (department is None or e["department"] == department) and (level is None or e["level"] == level)]
+    def entries(self, revision: str, department: str | None = None, level: int | None = None, *,
+                all_sources: bool = True) -> list[Record]:
+        """Entries of a revision in document order; `all_sources=False` keeps only each entry's first source.
 
-    def _revision_entries(self, revision: str) -> list[Record]:
+        An entry has a source in every copy of its catalog (hundreds at scale); most callers show one, and
+        keeping them all in memory for every entry cost a quarter of a large build's memory.
+        """
         rows = self._select("catalog_entries", revision=revision)
-        located: dict[str, list[str]] = {}
-        for r in self._select("catalog_entry_sources", revision=revision):
-            located.setdefault(r["entry"], []).append(r["loc"])
+        located = self.entry_locations(revision)
         out = []
         for r in rows:
+            if department is not None and r["department"] != department:
+                continue
+            if level is not None and r["level"] != level:
+                continue
             sources = self._locations(located.get(r["entry"], []))
-            out.append({
+            record = {
                 "id": r["entry"],
                 "revision": r["revision"],
                 "doc_no": r["doc_no"],
@@ -126,9 +127,18 @@ class Repository:
                 "variants": _split(r["variants"]),
                 "department_evidence": r["evidence"],
                 "source": sources[0] if sources else None,
-                "sources": sources,
-            })
+            }
+            if all_sources:
+                record["sources"] = sources
+            out.append(record)
         return out
+
+    def entry_locations(self, revision: str) -> dict[str, list[str]]:
+        """Entry IRI → the location IRIs of its copies (`source` reads one as {file, line, end_line})."""
+        located: dict[str, list[str]] = {}
+        for r in self._select("catalog_entry_sources", revision=revision):
+            located.setdefault(r["entry"], []).append(r["loc"])
+        return located
 
     def departments(self, revision: str) -> list[Record]:
         return [

@@ -10,6 +10,7 @@ on our catalog queries (see bench/store.py and the README).
 from __future__ import annotations
 
 import io
+import itertools
 from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
@@ -36,6 +37,7 @@ PREFIXES = {
     "owl": "http://www.w3.org/2002/07/owl#",
 }
 
+LOAD_CHUNK_LINES = 100_000  # N-Triples lines per bulk load (see OxigraphStore.load_ntriples)
 EXPORT_FORMATS = {"ttl": "turtle", "nt": "nt", "jsonld": "json-ld", "nq": "nquads", "trig": "trig"}
 
 
@@ -96,8 +98,16 @@ class OxigraphStore:
         return cls(ox.Store.read_only(str(path)))
 
     def load_ntriples(self, path: Path, graph: str) -> None:
-        """Bulk-load an N-Triples file into a named graph (the fast path: no per-triple Python)."""
-        self.inner.bulk_load(path=str(path), format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(graph))
+        """Bulk-load an N-Triples file into a named graph (the fast path: no per-triple Python).
+
+        The file goes in pieces of whole lines: Oxigraph's bulk loader holds what it is given in memory while
+        it sorts, so a catalog graph of 2 M triples in one piece took 1.5 GB more than in pieces (and was no
+        faster: 7.2 s vs 6.1 s for 0.87 M triples).
+        """
+        target = ox.NamedNode(graph)
+        with path.open("rb") as handle:
+            while chunk := b"".join(itertools.islice(handle, LOAD_CHUNK_LINES)):
+                self.inner.bulk_load(chunk, format=ox.RdfFormat.N_TRIPLES, to_graph=target)
 
     def clear_graph(self, graph: str) -> None:
         self.inner.remove_graph(ox.NamedNode(graph))

@@ -107,7 +107,7 @@ def test_department_mapping_by_name_competent_and_override() -> None:
 
 
 def _entry(rev: str, dept: str, code: str, name: str, order: int) -> Entry:
-    return Entry(f"{rev}/{dept}/{code}", rev, dept, code, 4, name, name, None, [], [], order, key=name)
+    return Entry(f"{rev}/{dept}/{code}", rev, dept, code, 4, name, name, None, None, {}, [], order, key=name)
 
 
 class _Model:

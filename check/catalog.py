@@ -66,6 +66,14 @@ def _places(repo: Repository, located: dict[str, list[str]]) -> dict[str, dict[s
     return out
 
 
+def _first(places: dict[str, tuple[int, int]]) -> dict[str, Any] | None:
+    """The first copy by file name and line, as the repository orders sources."""
+    if not places:
+        return None
+    file = min(places)
+    return {"file": file, "line": places[file][0], "end_line": places[file][1]}
+
+
 class CatalogModel:
     """All revisions and entries of one generation, with the word weights the scorer uses."""
 
@@ -85,10 +93,10 @@ class CatalogModel:
                 frozenset(d["department"] for d in departments if d["truncated"])))
             for s in r["sources"]:
                 self.attached[s["file"]].append(r["revision"])
-            rows = repo.entries(r["revision"], all_sources=False)
+            rows = repo.entries(r["revision"], sources="none")
             places = _places(repo, repo.entry_locations(r["revision"]))
             entries = [Entry(e["id"], e["revision"], e["department"], e["code"], int(e["level"]), e["name"],
-                             (e["name_raw"] or [e["name"]])[0], e["parent_code"], e["source"],
+                             (e["name_raw"] or [e["name"]])[0], e["parent_code"], _first(places.get(e["id"], {})),
                              places.get(e["id"], {}), e["flags"], i) for i, e in enumerate(rows)]
             self._link_paths(entries)
             self.entries[r["revision"]] = entries

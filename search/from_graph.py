@@ -25,7 +25,7 @@ def documents_from_graph(repo: Repository, sources_dir: Path | None = None) -> I
     yield from unit_docs(repo, units.values())
     yield from project_docs(repo, units)
     for revision in repo.revisions():
-        yield from entry_docs(repo.entries(revision["revision"], all_sources=False))
+        yield from entry_docs(repo.entries(revision["revision"], sources="first"))
     yield from subject_docs(repo.subjects())
     if sources_dir is not None and sources_dir.exists():
         for document in repo.documents():

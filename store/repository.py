@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import typing
 from collections.abc import Iterable
 from functools import cache
 from importlib import resources
@@ -20,6 +21,7 @@ from rdflib.term import Node
 from .store import PREFIXES, KnowledgeStore, Row
 
 Record = dict[str, Any]
+SourcesWanted = typing.Literal["all", "first", "none"]
 
 
 @cache
@@ -98,22 +100,22 @@ class Repository:
         return out
 
     def entries(self, revision: str, department: str | None = None, level: int | None = None, *,
-                all_sources: bool = True) -> list[Record]:
-        """Entries of a revision in document order; `all_sources=False` keeps only each entry's first source.
+                sources: SourcesWanted = "all") -> list[Record]:
+        """Entries of a revision in document order, with all their sources, only the first, or none.
 
         An entry has a source in every copy of its catalog (hundreds at scale); most callers show one, and
-        keeping them all in memory for every entry cost a quarter of a large build's memory.
+        keeping them all in memory for every entry cost a quarter of a large build's memory. With "none",
+        `entry_locations` gives them in a compact form.
         """
         rows = self._select("catalog_entries", revision=revision)
-        located = self.entry_locations(revision)
+        located = self.entry_locations(revision) if sources != "none" else {}
         out = []
         for r in rows:
             if department is not None and r["department"] != department:
                 continue
             if level is not None and r["level"] != level:
                 continue
-            sources = self._locations(located.get(r["entry"], []))
-            record = {
+            record: Record = {
                 "id": r["entry"],
                 "revision": r["revision"],
                 "doc_no": r["doc_no"],
@@ -126,10 +128,12 @@ class Repository:
                 "flags": sorted(_split(r["flags"])),
                 "variants": _split(r["variants"]),
                 "department_evidence": r["evidence"],
-                "source": sources[0] if sources else None,
             }
-            if all_sources:
-                record["sources"] = sources
+            if sources != "none":
+                found = self._locations(located.get(r["entry"], []))
+                record["source"] = found[0] if found else None
+                if sources == "all":
+                    record["sources"] = found
             out.append(record)
         return out
 

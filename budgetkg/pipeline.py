@@ -116,8 +116,11 @@ def read_document(path: Path) -> DocumentRecords:
 
 
 def _shared_node(line: str, prefixes: tuple[str, ...]) -> bool:
-    """Whether an N-Triples line is about a node several documents describe (a unit, a national 科目 code):
-    those go once into the shared graph, not into each document's own."""
+    """Whether an N-Triples line is about a node several documents describe (a unit, a national 科目 code).
+
+    Those go once into the shared graph, not into each document's own: with the union default graph, a triple
+    in two named graphs would answer every query twice.
+    """
     return line[1:].startswith(prefixes)
 
 
@@ -389,9 +392,7 @@ class Builder:
         return documents
 
     def _load_catalog(self, loader: BackgroundLoader, generation: Path, revisions: list[Revision]) -> None:
-        """The reconciled catalog goes into a graph of its own (nodes that several documents describe go
-        once into the shared graph: with the union default graph, a triple in two named graphs would answer
-        every query twice)."""
+        """The reconciled catalog goes into a graph of its own, written once from every copy's readings."""
         path = generation / "nt" / "catalog.nt"
         write_ntriples(path, self._catalog_triples(revisions))
         loader.submit(path, str(self.iris.graph("catalog")))
@@ -409,7 +410,7 @@ class Builder:
         processes come from a fork server, never a fork of this process: a fork of a process with threads (a
         server, the store's own) can inherit a held lock and hang.
         """
-        repo = Repository(store)  # shared: the index documents and the links read the same catalog entries
+        repo = Repository(store)
         handover = generation / "index-documents.pickle"
         self.report.index_documents = self._timed("index documents", lambda: _write_index_documents(
             documents_from_graph(repo, generation / "sources"), handover))

@@ -1,21 +1,33 @@
 """The engine's public entry points, independent of the backend.
 
 Callers (CLI, web app, bench) only use `build_index`, `open_index`, `swap_in` and the `SearchIndex` protocol with
-SearchRequest / SearchResult; whoosh stays behind `whoosh_index.py`, so a server engine (tantivy, OpenSearch …)
-can replace it under the same tests by providing another pair of build/open functions.
+SearchRequest / SearchResult. Two engines sit behind them and pass the same tests: tantivy (the default,
+tantivy_index.py) and whoosh (whoosh_index.py); `$BUDGETKG_SEARCH_ENGINE` or `engine=` picks one for a build, and
+an index remembers its engine in its manifest. A server engine (OpenSearch …) would be a third pair of a writer
+and an IndexSearcher subclass.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
 import uuid
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Protocol
 
+from . import tantivy_index, whoosh_index
+from .building import EngineWriter, build_fresh
 from .documents import SearchDoc
-from .request import SearchRequest, SearchResult
-from .whoosh_index import WhooshSearchIndex, build_whoosh_index, remove_index
+from .request import IndexUnavailable, SearchRequest, SearchResult
+from .searching import IndexSearcher, read_manifest
+
+ENGINES: dict[str, tuple[EngineWriter, type[IndexSearcher]]] = {
+    tantivy_index.ENGINE: (tantivy_index.write_tantivy, tantivy_index.TantivySearchIndex),
+    whoosh_index.ENGINE: (whoosh_index.write_whoosh, whoosh_index.WhooshSearchIndex),
+}
+DEFAULT_ENGINE = tantivy_index.ENGINE
 
 
 class SearchIndex(Protocol):
@@ -30,6 +42,7 @@ def build_index(
     *,
     dictionary_words: Iterable[str] = (),
     segmenter: str | None = None,
+    engine: str | None = None,
 ) -> dict[str, Any]:
     """Indexes `docs` into `directory`, which must not exist yet (or be empty); returns the build manifest.
 
@@ -45,14 +58,32 @@ def build_index(
 
     An index opened earlier keeps answering from its own directory meanwhile. `dictionary_words` are the names
     (catalog entries, 科目, units, projects) from which domain segmentation words are derived (dictionary.py);
-    `segmenter` picks "rjieba" (default) or "jieba" (also via $BUDGETKG_SEGMENTER).
+    `segmenter` picks "rjieba" (default) or "jieba" (also via $BUDGETKG_SEGMENTER); `engine` picks "tantivy"
+    (default) or "whoosh" (also via $BUDGETKG_SEARCH_ENGINE).
     """
-    return build_whoosh_index(docs, Path(directory), dictionary_words=dictionary_words, segmenter=segmenter)
+    name = engine_name(engine)
+    write, _ = ENGINES[name]
+    return build_fresh(
+        docs, Path(directory), engine=name, write=write, dictionary_words=dictionary_words, segmenter=segmenter
+    )
 
 
-def open_index(directory: Path) -> WhooshSearchIndex:
-    """Opens a built index (a directory or a symlink to one); raises IndexUnavailable with a clear message."""
-    return WhooshSearchIndex(Path(directory))
+def engine_name(requested: str | None = None) -> str:
+    name = (requested or os.environ.get("BUDGETKG_SEARCH_ENGINE") or DEFAULT_ENGINE).strip().lower()
+    if name not in ENGINES:
+        raise ValueError(f"unknown search engine {name!r} (use one of {', '.join(ENGINES)})")
+    return name
+
+
+def open_index(directory: Path) -> IndexSearcher:
+    """Opens a built index (a directory or a symlink to one) with the engine that built it; raises
+    IndexUnavailable with a clear message."""
+    manifest = read_manifest(Path(directory))
+    name = manifest.get("engine", whoosh_index.ENGINE)  # indexes from before there was a choice are whoosh's
+    if name not in ENGINES:
+        raise IndexUnavailable(f"the index at {directory} was built by the engine {name!r}, which this build lacks")
+    _, searcher = ENGINES[name]
+    return searcher(Path(directory))
 
 
 def swap_in(built: Path, live: Path) -> Path | None:
@@ -72,6 +103,12 @@ def swap_in(built: Path, live: Path) -> Path | None:
     os.symlink(built, temporary, target_is_directory=True)
     os.replace(temporary, live)
     return previous if previous != built else None
+
+
+def remove_index(directory: Path) -> None:
+    """Deletes an index directory that no reader uses any more (e.g. the one swap_in returned)."""
+    with contextlib.suppress(FileNotFoundError):
+        shutil.rmtree(directory)
 
 
 __all__ = ["SearchIndex", "build_index", "open_index", "remove_index", "swap_in"]

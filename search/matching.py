@@ -12,19 +12,18 @@ One query word matches when any of these does (their scores add up):
   12345政务服务热线; 网络安全等级保护 … 测评);
 * the code fields, when the word looks like a code (A160502 inside a longer query).
 A quoted phrase matches where its character bigrams stand at consecutive positions of a bigram field (the
-positions whoosh stored, checked here for the documents that have all the bigrams); its score is the phrase's
-idf times the boost of each field it occurs in.
+engine's phrase match); its score is the phrase's idf times the boost of each field it occurs in.
+
+The engine behind is seen only through `Postings`: per-term BM25 score dicts and document sets.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
-
-from whoosh.searching import Searcher
+from collections.abc import Callable, Iterable, Set
+from typing import Any, Protocol
 
 from .dictionary import Synonyms
-from .postings import PostingCache
 from .query import ParsedQuery, looks_like_code, normalize_code
 from .segmenter import Segmenter
 from .tokenizer import bigram_tokens, inner_words, word_tokens
@@ -40,6 +39,32 @@ CODE_WEIGHT = 8.0
 # light up every catalog name): at most this share of documents, or COMMON_FLOOR documents in a small index.
 COMMON_SHARE = 0.02
 COMMON_FLOOR = 50
+
+
+class Postings(Protocol):
+    """What the evaluation needs from an engine: postings by field and term, document numbers 0 … doc_count-1."""
+
+    doc_count: int
+
+    def memo(self, key: tuple[str, str, str], make: Callable[[], Any]) -> Any:
+        """The value cached under `key`, made on first use (the engine's posting cache)."""
+        ...
+
+    def scores(self, field: str, text: str) -> Scores:
+        """Document → BM25 score of the term in a word field (no boost applied)."""
+        ...
+
+    def docs(self, field: str, text: str) -> Set[int]: ...
+
+    def prefix_docs(self, field: str, prefix: str) -> Set[int]:
+        """Documents with a term of `field` that starts with `prefix` (code look-ups)."""
+        ...
+
+    def phrase_docs(self, field: str, grams: list[str]) -> Set[int]:
+        """Documents where the terms stand at consecutive positions of a positional field."""
+        ...
+
+    def doc_frequency(self, field: str, text: str) -> int: ...
 
 
 def union_sum(parts: Iterable[tuple[Scores, float]]) -> Scores:
@@ -101,12 +126,11 @@ def pieces(word: str, segmenter: Segmenter) -> list[str] | None:
 class QueryEvaluator:
     """Scores the units of one query and remembers what to highlight."""
 
-    def __init__(self, searcher: Searcher, postings: PostingCache, segmenter: Segmenter, synonyms: Synonyms) -> None:
-        self.searcher = searcher
+    def __init__(self, postings: Postings, segmenter: Segmenter, synonyms: Synonyms) -> None:
         self.postings = postings
         self.segmenter = segmenter
         self.synonyms = synonyms
-        self.doc_count = max(1, searcher.doc_count_all())
+        self.doc_count = max(1, postings.doc_count)
         self.primary_words: set[str] = set()
         self.secondary_words: set[str] = set()
         self.phrases: list[str] = []
@@ -156,30 +180,12 @@ class QueryEvaluator:
 
     # -- phrases
 
-    def _phrase_docs(self, field: str, grams: list[str]) -> set[int]:
-        """Documents where the bigrams stand at consecutive positions of `field`."""
-        lists = [self.postings.positions(field, g) for g in grams]
-        smallest = min(lists, key=len)
-        candidates = [d for d in smallest if all(d in p for p in lists)]
-        if len(grams) == 1:
-            return set(candidates)
-        found: set[int] = set()
-        for docnum in candidates:
-            starts = set(lists[0][docnum])
-            for offset, plist in enumerate(lists[1:], 1):
-                starts = {p for p in starts if p + offset in plist[docnum]}
-                if not starts:
-                    break
-            if starts:
-                found.add(docnum)
-        return found
-
     def phrase(self, text: str) -> Scores:
         grams = [t for t, _, _ in bigram_tokens(text)]
         if not grams:
             return {}
         self.phrases.append(text)
-        per_field = [(self._phrase_docs(f, grams), b) for f, b in BIGRAM_FIELDS]
+        per_field = [(self.postings.phrase_docs(f, grams), b) for f, b in BIGRAM_FIELDS]
         matched = set().union(*(docs for docs, _ in per_field))
         idf = math.log(self.doc_count / (len(matched) + 1)) + 1
         return union_sum((dict.fromkeys(docs, idf), b) for docs, b in per_field)

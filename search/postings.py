@@ -13,16 +13,15 @@ BM25F would give for the same boolean query. The only private whoosh parts used 
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Callable
-from typing import Any
 
+from whoosh import query as wq
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.reading import TermNotFound
 from whoosh.scoring import BM25F, bm25
 from whoosh.searching import Searcher
 
-CACHE_POSTINGS = 2_000_000  # total postings kept (≈ 150 MB at most); least recently used terms are dropped
+from .posting_memo import CACHE_POSTINGS, PostingMemo
 
 
 def read_postings(searcher: Searcher, field: str, text: str) -> tuple[list[int], list[float]]:
@@ -70,15 +69,13 @@ def read_positions(searcher: Searcher, field: str, text: str) -> dict[int, froze
     return out
 
 
-class PostingCache:
-    """Per-term BM25F score dicts (word fields) and docnum sets (any field), least recently used dropped first."""
+class PostingCache(PostingMemo):
+    """Per-term BM25F score dicts (word fields) and docnum sets (any field) of a whoosh index."""
 
     def __init__(self, searcher: Searcher, field_lengths: dict[str, list[int]], limit: int = CACHE_POSTINGS) -> None:
+        super().__init__(limit)
         self.searcher = searcher
         self.field_lengths = field_lengths
-        self.limit = limit
-        self._cache: OrderedDict[tuple[str, str, str], Any] = OrderedDict()
-        self._size = 0
         weighting = searcher.weighting
         self._b: Callable[[str], float]
         if isinstance(weighting, BM25F):
@@ -87,21 +84,7 @@ class PostingCache:
         else:
             self._b = lambda f: 0.75
             self._k1 = 1.2
-        self._doc_count = searcher.doc_count_all()
-
-    def memo(self, key: tuple[str, str, str], make: Callable[[], Any]) -> Any:
-        """The cached value for `key`, made (and counted against the limit by its length) on first use."""
-        cache = self._cache
-        if key in cache:
-            cache.move_to_end(key)
-            return cache[key]
-        value = make()
-        cache[key] = value
-        self._size += len(value)
-        while self._size > self.limit and len(cache) > 1:
-            _, old = cache.popitem(last=False)
-            self._size -= len(old)
-        return value
+        self.doc_count = searcher.doc_count_all()
 
     def scores(self, field: str, text: str) -> dict[int, float]:
         """docnum → BM25F score of `text` in `field` (no query boost applied)."""
@@ -113,6 +96,28 @@ class PostingCache:
 
     def docs(self, field: str, text: str) -> frozenset[int]:
         return self.memo(("d", field, text), lambda: frozenset(read_postings(self.searcher, field, text)[0]))
+
+    def prefix_docs(self, field: str, prefix: str) -> frozenset[int]:
+        return frozenset(self.searcher.docs_for_query(wq.Prefix(field, prefix)))
+
+    def phrase_docs(self, field: str, grams: list[str]) -> set[int]:
+        """Documents where the bigrams stand at consecutive positions of `field` (positions as whoosh stored
+        them, checked for the documents that have all the bigrams)."""
+        lists = [self.positions(field, g) for g in grams]
+        smallest = min(lists, key=len)
+        candidates = [d for d in smallest if all(d in p for p in lists)]
+        if len(grams) == 1:
+            return set(candidates)
+        found: set[int] = set()
+        for docnum in candidates:
+            starts = set(lists[0][docnum])
+            for offset, plist in enumerate(lists[1:], 1):
+                starts = {p for p in starts if p + offset in plist[docnum]}
+                if not starts:
+                    break
+            if starts:
+                found.add(docnum)
+        return found
 
     def doc_frequency(self, field: str, text: str) -> int:
         return self.searcher.doc_frequency(field, text)

@@ -1,4 +1,7 @@
-"""The search engine core on a real whoosh index built from a handful of realistic SearchDocs (no mocks)."""
+"""The search engine core on real indexes built from a handful of realistic SearchDocs (no mocks).
+
+Every test that reads an index runs once per engine (tantivy, whoosh): the engines must answer alike.
+"""
 
 from __future__ import annotations
 
@@ -99,10 +102,15 @@ DOCS: list[SearchDoc] = [
 ]
 
 
+@pytest.fixture(scope="module", params=["tantivy", "whoosh"])
+def engine(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
 @pytest.fixture(scope="module")
-def index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def index_dir(tmp_path_factory: pytest.TempPathFactory, engine: str) -> Path:
     directory = tmp_path_factory.mktemp("search") / "index"
-    build_index(DOCS, directory, dictionary_words=[d.title for d in DOCS])
+    build_index(DOCS, directory, dictionary_words=[d.title for d in DOCS], engine=engine)
     return directory
 
 
@@ -411,10 +419,10 @@ def test_invalid_request_fields_raise_query_error(ix, request_fields):
 # --------------------------------------------------------------------------- building and swapping
 
 
-def test_open_index_keeps_answering_while_another_directory_is_built_and_swapped_in(tmp_path, ix, index_dir):
+def test_open_index_keeps_answering_while_another_directory_is_built_and_swapped_in(tmp_path, ix, index_dir, engine):
     before = ids(search(ix, "物业管理"))
     other = tmp_path / "index-2"
-    build_index([DOCS[0]], other, dictionary_words=[DOCS[0].title])
+    build_index([DOCS[0]], other, dictionary_words=[DOCS[0].title], engine=engine)
     live = tmp_path / "current"
     assert swap_in(index_dir, live) is None
     previous = swap_in(other, live)
@@ -443,12 +451,41 @@ def test_opening_a_missing_index_says_so(tmp_path):
         open_index(tmp_path / "nowhere")
 
 
-def test_jieba_backend_answers_like_rjieba(tmp_path, ix):
+def test_jieba_backend_answers_like_rjieba(tmp_path, ix, engine):
     directory = tmp_path / "jieba-index"
-    build_index(DOCS, directory, dictionary_words=[d.title for d in DOCS], segmenter="jieba")
+    build_index(DOCS, directory, dictionary_words=[d.title for d in DOCS], segmenter="jieba", engine=engine)
     with open_index(directory) as jieba_ix:
         for query in ["刻章", '"物业管理"', "等保测评", "A1605", "12345热线", "政务 热线"]:
             assert ids(search(jieba_ix, query)) == ids(search(ix, query))
+
+
+def test_index_remembers_its_engine_and_opens_with_it(index_dir, engine):
+    with open_index(index_dir) as reopened:
+        assert reopened.manifest["engine"] == engine
+        assert type(reopened).__name__.lower().startswith(engine)
+
+
+def test_engines_rank_the_same_documents_first(tmp_path):
+    """The engines score with their own BM25 (whoosh's quantised BM25F, tantivy's), so equal scores may order
+    differently, but the same documents must match and the best hit must agree."""
+    opened = {}
+    for name in ("tantivy", "whoosh"):
+        build_index(DOCS, tmp_path / name, dictionary_words=[d.title for d in DOCS], engine=name)
+        opened[name] = open_index(tmp_path / name)
+    try:
+        for query in ["物业管理", "刻章", '"政务服务"', "A1605", "等保测评", "永和县 政务服务"]:
+            a, b = (search(opened[n], query, per_page=100) for n in ("tantivy", "whoosh"))
+            assert set(ids(a)) == set(ids(b)), query
+            assert a.facets == b.facets, query
+            assert a.hits and ids(a)[0] == ids(b)[0], query
+    finally:
+        for index in opened.values():
+            index.close()
+
+
+def test_unknown_engine_is_refused_by_name(tmp_path):
+    with pytest.raises(ValueError, match="unknown search engine 'lucene'"):
+        build_index(DOCS[:1], tmp_path / "index", engine="lucene")
 
 
 def test_search_doc_json_round_trip():

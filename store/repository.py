@@ -49,6 +49,7 @@ class Repository:
     def __init__(self, store: KnowledgeStore) -> None:
         self.store = store
         self._files: dict[str, str] | None = None
+        self._kept: dict[tuple[str, tuple[tuple[str, Any], ...]], list[Row]] = {}
 
     def documents(self) -> list[Record]:
         return [{"id": r["doc"], "file": r["file"], "lines": r["lines"], "sha256": r["sha256"]}
@@ -79,10 +80,19 @@ class Repository:
         bound = {k: v if isinstance(v, Node) else Literal(v) for k, v in bindings.items() if v is not None}
         return self.store.select(load_query(name), bound)
 
+    def _select_kept(self, name: str, **bindings: str) -> list[Row]:
+        """`_select`, run once per repository: for the catalog queries whose size does not grow with the number
+        of documents (one reconciled catalog), which the search documents, the check and the pages all read.
+        A repository reads one generation, and a generation never changes once built."""
+        key = (name, tuple(sorted(bindings.items())))
+        if key not in self._kept:
+            self._kept[key] = self._select(name, **bindings)
+        return self._kept[key]
+
     # ------------------------------------------------------------------ catalog
     def revisions(self) -> list[Record]:
         out = []
-        for r in self._select("catalog_revisions"):
+        for r in self._select_kept("catalog_revisions"):
             out.append({
                 "revision": r["revision"],
                 "id": r["rev"],
@@ -107,7 +117,7 @@ class Repository:
         keeping them all in memory for every entry cost a quarter of a large build's memory. With "none",
         `entry_locations` gives them in a compact form.
         """
-        rows = self._select("catalog_entries", revision=revision)
+        rows = self._select_kept("catalog_entries", revision=revision)
         located = self.entry_locations(revision) if sources != "none" else {}
         out = []
         for r in rows:
@@ -154,7 +164,7 @@ class Repository:
                 "flags": (["truncated_department"] if r["truncated"] else [])
                 + (["recovered_department"] if r["recovered_entries"] else []),
             }
-            for r in self._select("catalog_departments", revision=revision)
+            for r in self._select_kept("catalog_departments", revision=revision)
         ]
 
     # ------------------------------------------------------------------ budget side
@@ -188,8 +198,10 @@ class Repository:
         return texts
 
     def projects(self, unit: str | None = None, with_performance: bool = True) -> list[Record]:
+        rows = self._select("projects", unit_name=unit)
+        performances = self._tables([r["performance"] for r in rows], unit is None) if with_performance else {}
         out = []
-        for r in self._select("projects", unit_name=unit):
+        for r in rows:
             record: Record = {
                 "id": r["project"],
                 "unit": r["unit_name"],
@@ -203,22 +215,40 @@ class Repository:
                 record[key] = r[key]
             record["source"] = self.source(r["loc"])
             if with_performance:
-                record["performance"] = self.performance(r["performance"]) if r["performance"] else None
+                record["performance"] = performances.get(r["performance"]) if r["performance"] else None
             out.append(record)
         return _by_position(out)
 
     def performance(self, iri: str) -> Record | None:
-        rows = self._select("performance", performance=URIRef(iri))
-        if not rows:
-            return None
-        r = rows[0]
-        indicators = [
-            {"level1": i["level1"], "level2": i["level2"], "level3": i["level3"], "value": i["value"],
-             "half": i["half"], "line": (self.source(i["loc"]) or {}).get("line")}
-            for i in self._select("indicators", performance=URIRef(iri))
-        ]
+        return self._performances(iri).get(iri)
+
+    def _tables(self, iris: list[str | None], everything: bool) -> dict[str, Record]:
+        """The 绩效目标表 of `iris`: all of the graph's at once (`everything`), else one by one."""
+        if everything:
+            return self._performances()
+        return {iri: p for iri in iris if iri and (p := self.performance(iri)) is not None}
+
+    def _performances(self, iri: str | None = None) -> dict[str, Record]:
+        """One 绩效目标表 with its indicators, or (iri None) every one in the graph: two queries either way.
+
+        Queried one by one, the tables of a thousand documents took two queries each, most of the time of
+        making the search documents.
+        """
+        bound = {"performance": URIRef(iri)} if iri else {}
+        indicators: dict[str, list[Record]] = {}
+        for i in self._select("indicators", **bound):
+            indicators.setdefault(i["performance"], []).append(
+                {"level1": i["level1"], "level2": i["level2"], "level3": i["level3"], "value": i["value"],
+                 "half": i["half"], "line": (self.source(i["loc"]) or {}).get("line")})
+        out: dict[str, Record] = {}
+        for r in self._select("performance", **bound):
+            if r["performance"] not in out:  # a repeated optional value repeats the row: the first one stands
+                out[r["performance"]] = self._performance_record(r, indicators.get(r["performance"], []))
+        return out
+
+    def _performance_record(self, r: Row, indicators: list[Record]) -> Record:
         return {
-            "id": iri,
+            "id": r["performance"],
             "project": r["project_name"],
             "department": r["department"],
             "implementing_unit": r["implementing_unit"],
@@ -239,10 +269,9 @@ class Repository:
 
     def performances(self, unit: str | None = None) -> list[Record]:
         """Every 绩效目标表, including any that no project row pairs with."""
-        return _by_position([
-            {"unit": r["unit_name"], **(self.performance(r["performance"]) or {})}
-            for r in self._select("performance_list", unit_name=unit)
-        ])
+        rows = self._select("performance_list", unit_name=unit)
+        tables = self._tables([r["performance"] for r in rows], unit is None)
+        return _by_position([{"unit": r["unit_name"], **tables.get(r["performance"], {})} for r in rows])
 
     def subjects(self, unit: str | None = None) -> list[Record]:
         out = []

@@ -38,3 +38,13 @@ def test_remote_store_gives_the_same_projects_filtered_by_unit(remote: Repositor
     unit = "永和县行政审批服务管理局"
     assert _strip_ids(remote.projects(unit, with_performance=False)) == _strip_ids(
         ws.repo.projects(unit, with_performance=False))
+
+
+def test_every_projects_performance_read_at_once_equals_reading_them_one_by_one(ws: Any) -> None:
+    everything = {p["id"]: p["performance"] for p in ws.repo.projects()}
+    one_by_one = {p["id"]: p["performance"] for u in ws.repo.units() for p in ws.repo.projects(u["name"])}
+    assert one_by_one == everything
+    with_indicators = [p for p in everything.values() if p and p["indicators"]]
+    assert len(with_indicators) > 50
+    assert all(i["line"] for p in with_indicators for i in p["indicators"])
+

@@ -250,8 +250,8 @@ def _document_triples(mapper: Mapper, records: DocumentRecords) -> Iterator[tupl
     yield from mapper.issues(stem, [*records.issues, *copy_issues])
 
 
-# Workers come from the warm fork server (_warm_fork_server) and start at once: two documents are worth sharing.
-WORKERS_FROM_DOCUMENTS = 2
+# Fewer documents than this are read in this process, without workers.
+WORKERS_FROM_DOCUMENTS = 8
 
 
 def _warm_fork_server() -> None:

@@ -35,8 +35,7 @@ from .ontology.mapping import Mapper
 from .ontology.ntriples import nt_line, write_ntriples
 from .search.documents import SearchDoc
 from .search.from_graph import dictionary_words, documents_from_graph
-from .search.index import build_index
-from .search.searching import read_manifest
+from .search.index import build_index, read_manifest
 from .store.generations import Generations
 from .store.loader import BackgroundLoader
 from .store.repository import Repository

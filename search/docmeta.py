@@ -57,7 +57,7 @@ class DocMetaBuilder:
 
 
 class DocMeta:
-    """Per-document facet values, amounts, own codes and field lengths, indexed by whoosh document number."""
+    """Per-document facet values, amounts, own codes and field lengths, indexed by document number."""
 
     def __init__(self, data: dict[str, Any]) -> None:
         self.values: dict[str, list[str]] = {f: data["facets"][f]["values"] for f in FACETS}

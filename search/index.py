@@ -1,10 +1,10 @@
 """The engine's public entry points, independent of the backend.
 
-Callers (CLI, web app, bench) only use `build_index`, `open_index`, `swap_in` and the `SearchIndex` protocol with
-SearchRequest / SearchResult. Two engines sit behind them and pass the same tests: tantivy (the default,
-tantivy_index.py) and whoosh (whoosh_index.py); `$BUDGETKG_SEARCH_ENGINE` or `engine=` picks one for a build, and
-an index remembers its engine in its manifest. A server engine (OpenSearch …) would be a third pair of a writer
-and an IndexSearcher subclass.
+Callers (CLI, web app, bench, the build) only use `build_index`, `open_index`, `read_manifest`, `swap_in` and
+the `SearchIndex` protocol with SearchRequest / SearchResult. Two engines sit behind them and pass the same
+tests: tantivy (the default, tantivy_index.py) and whoosh (whoosh_index.py); `$BUDGETKG_SEARCH_ENGINE` or
+`engine=` picks one for a build, and an index remembers its engine in its manifest. A server engine
+(OpenSearch …) would be a third pair of a writer and an IndexSearcher subclass.
 """
 
 from __future__ import annotations
@@ -111,4 +111,4 @@ def remove_index(directory: Path) -> None:
         shutil.rmtree(directory)
 
 
-__all__ = ["SearchIndex", "build_index", "open_index", "remove_index", "swap_in"]
+__all__ = ["SearchIndex", "build_index", "open_index", "read_manifest", "remove_index", "swap_in"]

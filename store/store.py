@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import re
 from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
@@ -126,7 +127,7 @@ class OxigraphStore:
         Going through rdflib's Result would build an rdflib term for every cell first; that conversion
         took most of the time of the large catalog queries.
         """
-        substitutions = {ox.Variable(k): _to_ox(v) for k, v in (bindings or {}).items()}
+        query, substitutions = _bind_first(query, {k: _to_ox(v) for k, v in (bindings or {}).items()})
         try:
             result = self.inner.query(query, use_default_graph_as_union=True, prefixes=PREFIXES,
                                       substitutions=substitutions)
@@ -135,7 +136,7 @@ class OxigraphStore:
         if not isinstance(result, ox.QuerySolutions):
             raise StoreError("not a SELECT query")
         names = [v.value for v in result.variables]
-        return [{n: ox_value(row[i]) for i, n in enumerate(names)} for row in result]
+        return [dict(zip(names, map(ox_value, row))) for row in result]
 
     def ask(self, query: str) -> bool:
         try:
@@ -187,23 +188,43 @@ class OxigraphStore:
         return len(self.inner)
 
 
-_INTEGERS = {str(XSD.integer), str(XSD.int), str(XSD.long)}
+_INTEGERS = frozenset({str(XSD.integer), str(XSD.int), str(XSD.long)})
+_BOOLEAN, _DECIMAL = str(XSD.boolean), str(XSD.decimal)
 
 
 def ox_value(term: Any) -> Any:
-    """An Oxigraph result term as a plain value (see python_value)."""
-    if term is None:
-        return None
-    if isinstance(term, ox.Literal):
+    """An Oxigraph result term as a plain value (see python_value). Called for every cell of every result."""
+    if type(term) is ox.Literal:
         datatype = term.datatype.value
         if datatype in _INTEGERS:
             return int(term.value)
-        if datatype == str(XSD.boolean):
+        if datatype == _BOOLEAN:
             return term.value in ("true", "1")
-        if datatype == str(XSD.decimal):
+        if datatype == _DECIMAL:
             return Decimal(term.value)
         return term.value
-    return term.value
+    return None if term is None else term.value
+
+
+_WHERE = re.compile(r"^(?:[^#\n]*?)\bWHERE\s*\{", re.IGNORECASE | re.MULTILINE)
+
+
+def _bind_first(query: str, bindings: dict[str, Any]) -> tuple[str, dict[ox.Variable, Any]]:
+    """(query, substitutions): bound variables as a VALUES block opening the query's WHERE, where it can.
+
+    Oxigraph 0.5 applies `substitutions` without narrowing the plan by them: a bound ?revision still read
+    every catalog entry (0.15 s against 0.005 s with the value at the head of the pattern). A variable the
+    query assigns itself (`BIND(… AS ?v)`) cannot be in a VALUES block before it, so it stays a substitution.
+    """
+    where = _WHERE.search(query)
+    first = {k: v for k, v in bindings.items() if where and not re.search(rf"\bAS\s+\?{k}\b", query)}
+    rest = {ox.Variable(k): v for k, v in bindings.items() if k not in first}
+    if not first or where is None:
+        return query, rest
+    names = " ".join(f"?{k}" for k in first)
+    values = " ".join(str(v) for v in first.values())
+    block = f" VALUES ({names}) {{ ({values}) }}"
+    return query[: where.end()] + block + query[where.end():], rest
 
 
 def _to_ox(term: Node | str | int) -> Any:

@@ -34,7 +34,7 @@ from .ontology.iris import Iris, doc_stem
 from .ontology.mapping import Mapper
 from .ontology.ntriples import nt_line, write_ntriples
 from .search.documents import SearchDoc
-from .search.from_graph import dictionary_words, documents_from_graph
+from .search.from_graph import DocumentParts, catalog_docs, combine, dictionary_words, document_parts
 from .search.index import build_index, read_manifest
 from .store.generations import Generations
 from .store.loader import BackgroundLoader
@@ -143,6 +143,7 @@ class DocumentOutcome:
     warnings: list[Issue] = field(default_factory=list)
     shared: list[str] = field(default_factory=list)  # N-Triples lines about unit and 科目 nodes
     triples: Path | None = None  # the document's own N-Triples file
+    search: Path | None = None  # its search documents (search.from_graph.DocumentParts), pickled
     error: SourceError | None = None
 
 
@@ -218,6 +219,9 @@ def ingest_document(task: DocumentTask) -> DocumentOutcome:
                 shared.add(line)
             else:
                 out.write(line)
+    search = generation / "search" / f"{doc_stem(records.file)}.pickle"
+    _write_search_parts(path, shared, records.file, str(mapper.iris.graph(doc_stem(records.file))),
+                        generation / "sources", search)
     if kept:
         status = "kept-previous"
     elif task.previous_sha256 is not None and task.previous_sha256 != records.sha256:
@@ -226,8 +230,22 @@ def ingest_document(task: DocumentTask) -> DocumentOutcome:
         status = "ok"
     return DocumentOutcome(
         records.file, records.path, records.sha256, status, records.budget is not None, records.copies,
-        [i for i in records.issues if i.severity == "warning"], sorted(shared), path, error,
+        [i for i in records.issues if i.severity == "warning"], sorted(shared), path, search, error,
     )
+
+
+def _write_search_parts(triples: Path, shared: set[str], file: str, graph: str, sources: Path, out: Path) -> None:
+    """The document's search documents, from its own graph in a store of its own in memory.
+
+    The queries are the repository's, as for the whole graph; on one document's few thousand triples in memory
+    they take milliseconds, where the same queries over the whole on-disk store grew with the corpus.
+    """
+    store = OxigraphStore.in_memory()
+    store.load_ntriples(triples, graph)
+    store.load_ntriples_text("".join(shared), graph)
+    parts = document_parts(Repository(store), sources, file)
+    with out.open("wb") as handle:
+        pickle.dump(parts, handle, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def _copy_source(records: DocumentRecords, previous: Path | None, texts: Path) -> None:
@@ -313,7 +331,7 @@ class Builder:
                 given = {q.name for q in paths}
                 paths = [Path(d["path"]) for d in built.values() if d["file"] not in given] + paths
             generation = self.generations.new()
-            for folder in ("records", "sources", "nt"):
+            for folder in ("records", "sources", "nt", "search"):
                 (generation / folder).mkdir()
             store = OxigraphStore.create(generation / "store")
             loader = BackgroundLoader(store)
@@ -334,7 +352,8 @@ class Builder:
                 del revisions  # mapped and written: free it before the steps that read the graph
             finally:
                 self._timed("load", loader.finish)
-            self._timed("post-load", lambda: self._after_load(store, generation))
+            parts = [d.search for d in documents.values() if d.search is not None]
+            self._timed("post-load", lambda: self._after_load(store, generation, parts))
             self.report.triples = len(store)
             store.flush()
             store.close()
@@ -419,7 +438,7 @@ class Builder:
             yield from self.mapper.revision(revision)
             yield from self.mapper.issues(f"catalog-{revision.revision}", revision.issues)
 
-    def _after_load(self, store: OxigraphStore, generation: Path) -> None:
+    def _after_load(self, store: OxigraphStore, generation: Path, parts: list[Path]) -> None:
         """Steps that read the loaded graph: the search index and the project → catalog links.
 
         Both are CPU-bound pure Python and independent, so the index is written by another process while
@@ -429,8 +448,7 @@ class Builder:
         """
         repo = Repository(store)
         handover = generation / "index-documents.pickle"
-        self.report.index_documents = self._timed("index documents", lambda: _write_index_documents(
-            documents_from_graph(repo, generation / "sources"), handover))
+        self._timed("index documents", lambda: _write_index_documents(catalog_docs(repo), parts, handover))
         started = time.perf_counter()
         indexer = multiprocessing.get_context("forkserver").Process(
             target=_index_from_file, args=(handover, generation / "index"), name="budgetkg-index",
@@ -442,10 +460,12 @@ class Builder:
             indexer.join()
         self.report.steps["links ∥ index"] = time.perf_counter() - started
         handover.unlink()
+        shutil.rmtree(generation / "search")
         if indexer.exitcode != 0:
             raise RuntimeError(f"building the search index failed (exit code {indexer.exitcode})")
-        index_seconds = read_manifest(generation / "index")["seconds"]
-        self.report.steps["index"] = index_seconds["dictionary"] + index_seconds["index"]
+        manifest = read_manifest(generation / "index")
+        self.report.index_documents = manifest["documents"]
+        self.report.steps["index"] = manifest["seconds"]["dictionary"] + manifest["seconds"]["index"]
 
     def _link(self, store: OxigraphStore, repo: Repository, generation: Path) -> None:
         """Link every project to the catalog entries that allow it (check/linking.py), into the "links" graph."""
@@ -456,19 +476,22 @@ class Builder:
         store.load_ntriples(path, str(self.iris.graph("links")))
 
 
-def _write_index_documents(docs: Iterable[SearchDoc], path: Path) -> int:
-    """Hand the search documents to the indexer process through a file, so that this process does not keep
-    them (tens of thousands at scale) in memory while it links projects."""
-    collected = list(docs)
+def _write_index_documents(entries: Iterable[SearchDoc], parts: list[Path], path: Path) -> None:
+    """Hand the catalog's search documents and the files of every document's own to the indexer process, so
+    that this process does not keep them (tens of thousands at scale) in memory while it links projects."""
     with path.open("wb") as handle:
-        pickle.dump((collected, list(dictionary_words(collected))), handle, protocol=pickle.HIGHEST_PROTOCOL)
-    return len(collected)
+        pickle.dump((list(entries), parts), handle, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def _index_from_file(path: Path, directory: Path) -> None:
     with path.open("rb") as handle:
-        docs, words = pickle.load(handle)
-    build_index(docs, directory, dictionary_words=words)
+        entries, files = pickle.load(handle)
+    parts: list[DocumentParts] = []
+    for file in files:
+        with file.open("rb") as handle:
+            parts.append(pickle.load(handle))
+    docs = list(combine(parts, entries))
+    build_index(docs, directory, dictionary_words=dictionary_words(docs))
 
 
 @contextmanager

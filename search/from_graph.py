@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -20,18 +21,78 @@ _PARAGRAPH_MIN_CHARS = 12
 _PASSAGE_CHARS = 300
 
 
+@dataclass
+class DocumentParts:
+    """The search documents one source document's own graph gives (all but the catalog entries), and its 科目
+    rows, which merge across documents into one document per national code (see `combine`).
+
+    A build makes them where each document is mapped, from that document's graph alone, so that the
+    store-wide queries for projects, 绩效目标表 and 科目 rows (most of the indexing time of a large corpus) are
+    never run on the whole store.
+    """
+
+    file: str
+    units: list[dict[str, Any]] = field(default_factory=list)  # the repository's unit records
+    projects: list[SearchDoc] = field(default_factory=list)
+    subject_rows: list[dict[str, Any]] = field(default_factory=list)
+    paragraphs: list[SearchDoc] = field(default_factory=list)
+
+
 def documents_from_graph(repo: Repository, sources_dir: Path | None = None) -> Iterator[SearchDoc]:
-    units = {u["name"]: u for u in repo.units()}
-    yield from unit_docs(repo, units.values())
-    yield from project_docs(repo, units)
-    for revision in repo.revisions():
-        yield from entry_docs(repo.entries(revision["revision"], sources="first"))
-    yield from subject_docs(repo.subjects())
+    """Every search document of a graph: `combine` of its parts and its catalog entries."""
+    return combine([document_parts(repo, sources_dir)], catalog_docs(repo))
+
+
+def document_parts(repo: Repository, sources_dir: Path | None = None, file: str = "") -> DocumentParts:
+    """Units, projects, 科目 rows and source paragraphs of `repo`'s graph (one document's, or all of them)."""
+    units = repo.units()
+    parts = DocumentParts(file, units, list(project_docs(repo, {u["name"]: u for u in units})))
+    parts.subject_rows = [{k: row[k] for k in ("code", "name", "unit", "subject", "source")} for row in repo.subjects()]
     if sources_dir is not None and sources_dir.exists():
         for document in repo.documents():
             path = sources_dir / document["file"]
             if path.exists():
-                yield from paragraph_docs(document["id"], document["file"], path)
+                parts.paragraphs.extend(paragraph_docs(document["id"], document["file"], path))
+    return parts
+
+
+def catalog_docs(repo: Repository) -> Iterator[SearchDoc]:
+    for revision in repo.revisions():
+        yield from entry_docs(repo.entries(revision["revision"], sources="first"))
+
+
+def combine(parts: list[DocumentParts], entries: Iterable[SearchDoc]) -> Iterator[SearchDoc]:
+    """The search documents in the order of one graph-wide pass: units, projects, catalog entries, 科目,
+    paragraphs; each kind in source order (file, line)."""
+    ordered = sorted(parts, key=lambda p: p.file)
+    yield from unit_docs(_merge_units(sorted((u for p in ordered for u in p.units), key=_record_position)))
+    yield from sorted((d for p in ordered for d in p.projects), key=_position)
+    yield from entries
+    yield from subject_docs([row for p in ordered for row in p.subject_rows])
+    for p in ordered:
+        yield from p.paragraphs
+
+
+def _position(doc: SearchDoc) -> tuple[str, int]:
+    return (doc.file or "", doc.line or 0)
+
+
+def _record_position(record: dict[str, Any]) -> tuple[str, int]:
+    source = record.get("source") or {}
+    return (source.get("file") or "", source.get("line") or 0)
+
+
+def _merge_units(records: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """One record per unit name, as one query over every document gives it: the last disclosure's fields, the
+    duties of all of them in printed order."""
+    merged: dict[str, dict[str, Any]] = {}
+    for unit in records:
+        earlier = merged.get(unit["name"])
+        if earlier is not None:
+            unit = {**unit, "duties": list(dict.fromkeys([*earlier["duties"], *unit["duties"]])),
+                    "organisation": earlier["organisation"] or unit["organisation"]}
+        merged[unit["name"]] = unit
+    return iter(merged.values())
 
 
 def _source_fields(record: dict[str, Any]) -> dict[str, Any]:
@@ -39,11 +100,9 @@ def _source_fields(record: dict[str, Any]) -> dict[str, Any]:
     return {"file": source.get("file"), "line": source.get("line")}
 
 
-def unit_docs(repo: Repository, units: Iterable[dict[str, Any]]) -> Iterator[SearchDoc]:
-    texts = repo.unit_texts()
+def unit_docs(units: Iterable[dict[str, Any]]) -> Iterator[SearchDoc]:
     for unit in units:
-        text = texts.get(unit["id"], {})
-        body = " ".join([*text.get("duties", []), text.get("organisation") or ""])
+        body = " ".join([*unit["duties"], unit["organisation"] or ""])
         yield SearchDoc(
             id=unit["id"], type="unit", title=unit["name"], body=body, unit=unit["name"],
             year=unit["fiscal_year"], region=unit["county"] or unit["prefecture_city"],

@@ -189,12 +189,16 @@ class Repository:
         return _by_position(out)
 
     def unit_texts(self) -> dict[str, dict[str, Any]]:
-        """Unit IRI → {"duties": [...], "organisation": str | None}."""
+        """Unit IRI → {"duties": [...] in printed order, "organisation": str | None}."""
         texts: dict[str, dict[str, Any]] = {}
+        printed: dict[str, list[tuple[tuple[str, int], str]]] = {}
         for r in self._select("unit_texts"):
-            entry = texts.setdefault(r["unit"], {"duties": [], "organisation": r["organisation"]})
-            if r["duty"] and r["duty"] not in entry["duties"]:
-                entry["duties"].append(r["duty"])
+            texts.setdefault(r["unit"], {"duties": [], "organisation": r["organisation"]})
+            if r["duty"]:
+                where = self.source(r["duty_loc"]) or {"file": "", "line": 0}
+                printed.setdefault(r["unit"], []).append(((where["file"], where["line"]), r["duty"]))
+        for unit, duties in printed.items():
+            texts[unit]["duties"] = list(dict.fromkeys(duty for _where, duty in sorted(duties)))
         return texts
 
     def projects(self, unit: str | None = None, with_performance: bool = True) -> list[Record]:

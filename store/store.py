@@ -98,6 +98,11 @@ class OxigraphStore:
     def open_read_only(cls, path: Path) -> OxigraphStore:
         return cls(ox.Store.read_only(str(path)))
 
+    @classmethod
+    def in_memory(cls) -> OxigraphStore:
+        """A store that lives and dies with the process: one document's graph, queried while it is built."""
+        return cls(ox.Store())
+
     def load_ntriples(self, path: Path, graph: str) -> None:
         """Bulk-load an N-Triples file into a named graph (the fast path: no per-triple Python).
 
@@ -109,6 +114,9 @@ class OxigraphStore:
         with path.open("rb") as handle:
             while chunk := b"".join(itertools.islice(handle, LOAD_CHUNK_LINES)):
                 self.inner.bulk_load(chunk, format=ox.RdfFormat.N_TRIPLES, to_graph=target)
+
+    def load_ntriples_text(self, text: str, graph: str) -> None:
+        self.inner.bulk_load(text.encode(), format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(graph))
 
     def clear_graph(self, graph: str) -> None:
         self.inner.remove_graph(ox.NamedNode(graph))
@@ -136,7 +144,7 @@ class OxigraphStore:
         if not isinstance(result, ox.QuerySolutions):
             raise StoreError("not a SELECT query")
         names = [v.value for v in result.variables]
-        return [dict(zip(names, map(ox_value, row))) for row in result]
+        return [dict(zip(names, map(ox_value, row), strict=True)) for row in result]
 
     def ask(self, query: str) -> bool:
         try:

@@ -11,6 +11,10 @@ from typing import Any
 import pytest
 from web_fixtures import *  # noqa: F403  (fixtures: server, web_app, ws)
 
+from budgetkg.search.building import payload
+from budgetkg.search.documents import DOC_TYPES
+from budgetkg.search.from_graph import documents_from_graph
+from budgetkg.search.index import open_index
 from budgetkg.store.repository import Repository
 from budgetkg.store.store import SparqlServiceStore
 
@@ -48,3 +52,15 @@ def test_every_projects_performance_read_at_once_equals_reading_them_one_by_one(
     assert len(with_indicators) > 50
     assert all(i["line"] for p in with_indicators for i in p["indicators"])
 
+
+
+def test_the_build_indexes_in_order_exactly_the_documents_the_whole_graph_gives(ws: Any) -> None:
+    """The build makes each document's search documents from its own graph; they must be the whole graph's."""
+    expected = list(documents_from_graph(ws.repo, ws.generation / "sources"))
+    assert {d.type for d in expected} == set(DOC_TYPES)
+    with open_index(ws.index_dir) as index:
+        assert index.doc_count == len(expected)
+        indexed = [index._stored(n) for n in range(index.doc_count)]
+    assert [p["id"] for _texts, p in indexed] == [d.id for d in expected]
+    assert [p for _texts, p in indexed] == [payload(d) for d in expected]
+    assert [t.get("body", "") for t, _p in indexed] == [d.body for d in expected]

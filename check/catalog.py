@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..store.repository import Repository
+from ..store.repository import Repository, first_place
 from .revisions import RevisionInfo
 from .text import bigrams, load_toml, norm, organ_words, segmenter
 
@@ -52,28 +52,6 @@ class Entry:
         return {"file": file, "line": place[0], "end_line": place[1]}
 
 
-def _places(repo: Repository, located: dict[str, list[str]]) -> dict[str, dict[str, tuple[int, int]]]:
-    """Entry IRI → {document file → (line, end line)}: every copy of an entry, compactly (a dict per copy
-    took most of the model's memory with a catalog in each of a thousand documents)."""
-    out: dict[str, dict[str, tuple[int, int]]] = {}
-    for entry, locations in located.items():
-        places: dict[str, tuple[int, int]] = {}
-        for source in map(repo.source, locations):
-            if source is not None:
-                place = (source["line"], source["end_line"])
-                places[source["file"]] = min(places.get(source["file"], place), place)
-        out[entry] = places
-    return out
-
-
-def _first(places: dict[str, tuple[int, int]]) -> dict[str, Any] | None:
-    """The first copy by file name and line, as the repository orders sources."""
-    if not places:
-        return None
-    file = min(places)
-    return {"file": file, "line": places[file][0], "end_line": places[file][1]}
-
-
 class CatalogModel:
     """All revisions and entries of one generation, with the word weights the scorer uses."""
 
@@ -94,9 +72,9 @@ class CatalogModel:
             for s in r["sources"]:
                 self.attached[s["file"]].append(r["revision"])
             rows = repo.entries(r["revision"], sources="none")
-            places = _places(repo, repo.entry_locations(r["revision"]))
+            places = repo.entry_places(r["revision"])
             entries = [Entry(e["id"], e["revision"], e["department"], e["code"], int(e["level"]), e["name"],
-                             (e["name_raw"] or [e["name"]])[0], e["parent_code"], _first(places.get(e["id"], {})),
+                             (e["name_raw"] or [e["name"]])[0], e["parent_code"], first_place(places.get(e["id"], {})),
                              places.get(e["id"], {}), e["flags"], i) for i, e in enumerate(rows)]
             self._link_paths(entries)
             self.entries[r["revision"]] = entries

@@ -43,13 +43,21 @@ def _by_position(records: list[Record]) -> list[Record]:
     return sorted(records, key=lambda r: (r["source"]["file"], r["source"]["line"]) if r.get("source") else ("", 0))
 
 
+def first_place(places: dict[str, tuple[int, int]]) -> Record | None:
+    """The first of an entry's copies by file name and line, as `Repository.sources` orders them."""
+    if not places:
+        return None
+    file = min(places)
+    return {"file": file, "line": places[file][0], "end_line": places[file][1]}
+
+
 class Repository:
     """Queries that answer the CLI commands and the pages."""
 
     def __init__(self, store: KnowledgeStore) -> None:
         self.store = store
         self._files: dict[str, str] | None = None
-        self._kept: dict[tuple[str, tuple[tuple[str, Any], ...]], list[Row]] = {}
+        self._kept: dict[tuple[str, tuple[tuple[str, Any], ...]], Any] = {}
 
     def documents(self) -> list[Record]:
         return [{"id": r["doc"], "file": r["file"], "lines": r["lines"], "sha256": r["sha256"]}
@@ -115,10 +123,11 @@ class Repository:
 
         An entry has a source in every copy of its catalog (hundreds at scale); most callers show one, and
         keeping them all in memory for every entry cost a quarter of a large build's memory. With "none",
-        `entry_locations` gives them in a compact form.
+        `entry_places` gives them in a compact form.
         """
         rows = self._select_kept("catalog_entries", revision=revision)
-        located = self.entry_locations(revision) if sources != "none" else {}
+        located = self._entry_locations(revision) if sources == "all" else {}
+        places = self.entry_places(revision) if sources == "first" else {}
         out = []
         for r in rows:
             if department is not None and r["department"] != department:
@@ -139,20 +148,52 @@ class Repository:
                 "variants": _split(r["variants"]),
                 "department_evidence": r["evidence"],
             }
-            if sources != "none":
+            if sources == "all":
                 found = self._locations(located.get(r["entry"], []))
                 record["source"] = found[0] if found else None
-                if sources == "all":
-                    record["sources"] = found
+                record["sources"] = found
+            elif sources == "first":
+                record["source"] = first_place(places.get(r["entry"], {}))
             out.append(record)
         return out
 
-    def entry_locations(self, revision: str) -> dict[str, list[str]]:
+    def _entry_locations(self, revision: str) -> dict[str, list[str]]:
         """Entry IRI → the location IRIs of its copies (`source` reads one as {file, line, end_line})."""
         located: dict[str, list[str]] = {}
         for r in self._select("catalog_entry_sources", revision=revision):
             located.setdefault(r["entry"], []).append(r["loc"])
         return located
+
+    def entry_places(self, revision: str) -> dict[str, dict[str, tuple[int, int]]]:
+        """Entry IRI → {document file → (line, end line)} of its first copy in each document.
+
+        Every copy of every entry (a catalog in each of a thousand documents: over a million) is read once per
+        repository and kept in this compact form: the search documents and the check's model both need it, and
+        a dict per copy took most of the model's memory.
+        """
+        key = ("entry_places", (("revision", revision),))
+        if key not in self._kept:
+            places: dict[str, dict[str, tuple[int, int]]] = {}
+            for r in self._select("catalog_entry_sources", revision=revision):
+                place = self._place(r["loc"])
+                if place is not None:
+                    file, line = place[0], place[1:]
+                    entry = places.setdefault(r["entry"], {})
+                    entry[file] = min(entry.get(file, line), line)
+            self._kept[key] = places
+        return self._kept[key]
+
+    def _place(self, location: str) -> tuple[str, int, int] | None:
+        """(file, line, end line) of a location IRI, as `source` reads it, without building a record."""
+        doc, found, lines = location.rpartition("#L")
+        if not found:
+            return None
+        if self._files is None:
+            self._files = {d["id"]: d["file"] for d in self.documents()}
+        line, _, end = lines.partition("-L")
+        if not line.isdigit() or (end and not end.isdigit()):
+            return None
+        return self._files.get(doc, doc), int(line), int(end) if end else int(line)
 
     def departments(self, revision: str) -> list[Record]:
         return [

@@ -17,10 +17,11 @@ import tomllib
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from typing import Literal, Protocol
 
+from .catalog_memo import CopyMemo
 from .records import CatalogCopy, CatalogRow, Issue, RevisionNotice, SourceRef
 from .source_text import SourceText
 from .text_clean import cells, is_page_noise, normalise_name, strip_markup
@@ -861,18 +862,24 @@ def _unknown_department_issues(state: _TableState) -> list[Issue]:
     ]
 
 
-def read_catalog(source: SourceText) -> tuple[list[CatalogCopy], list[Issue]]:
+_MEMO = CopyMemo()
+
+
+def read_catalog(source: SourceText, memo: CopyMemo | None = None) -> tuple[list[CatalogCopy], list[Issue]]:
     """Every catalog copy printed in one document, with the document-level issues.
 
-    A document without a catalog gives no copies and one warning naming the file and line 1.
+    A document without a catalog gives no copies and one warning naming the file and line 1. Sections printed
+    the same in a document read earlier by this process come from `memo` (catalog_memo.py).
     """
+    memo = _MEMO if memo is None else memo
     copies: list[CatalogCopy] = []
     issues: list[Issue] = []
     sections = _sections(source.lines)
     for section in sections:
         table_start = _table_start(source.lines, section)
         if table_start is not None:
-            copies.append(_read_copy(source, section, table_start))
+            copies.append(memo.read(source.file, source.lines, section.start, section.end, table_start,
+                                    partial(_read_copy, source, section, table_start)))
     before = _Section("", 0, sections[0].start if sections else len(source.lines))
     orphan_table = _table_start(source.lines, before)
     if orphan_table is not None:

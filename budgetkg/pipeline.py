@@ -33,7 +33,6 @@ from .graph.table_checks import check_document
 from .ontology.iris import Iris, doc_stem
 from .ontology.mapping import Mapper
 from .ontology.ntriples import nt_line, write_ntriples
-from .search.documents import SearchDoc
 from .search.from_graph import DocumentParts, catalog_docs, combine, dictionary_words, document_parts
 from .search.index import build_index, read_manifest
 from .store.generations import Generations
@@ -352,6 +351,7 @@ class Builder:
                 del revisions  # mapped and written: free it before the steps that read the graph
             finally:
                 self._timed("load", loader.finish)
+            self._timed("flush", store.flush)
             parts = [d.search for d in documents.values() if d.search is not None]
             self._timed("post-load", lambda: self._after_load(store, generation, parts))
             self.report.triples = len(store)
@@ -439,58 +439,63 @@ class Builder:
             yield from self.mapper.issues(f"catalog-{revision.revision}", revision.issues)
 
     def _after_load(self, store: OxigraphStore, generation: Path, parts: list[Path]) -> None:
-        """Steps that read the loaded graph: the search index and the project → catalog links.
+        """Steps that read the loaded graph: the search index and the project → catalog links, side by side.
 
-        Both are CPU-bound pure Python and independent, so the index is written by another process while
-        this one links projects: on two cores the build takes the longer of the two, not their sum. Worker
-        processes come from a fork server, never a fork of this process: a fork of a process with threads (a
-        server, the store's own) can inherit a held lock and hang.
+        Both are CPU-bound pure Python and independent, so another process writes the index (it reads the
+        catalog from the store opened read-only, and the other search documents from the readers' files) while
+        this one links projects: on two cores the build takes the longer of the two, not their sum. The links
+        go into the store only once the indexer has closed it. Worker processes come from a fork server, never
+        a fork of this process: a fork of a process with threads (a server, the store's own) can inherit a held
+        lock and hang.
         """
-        repo = Repository(store)
-        handover = generation / "index-documents.pickle"
-        self._timed("index documents", lambda: _write_index_documents(catalog_docs(repo), parts, handover))
+        context = multiprocessing.get_context("forkserver")
+        catalog_read, catalog_seconds = context.Event(), context.Value("d", 0.0)
         started = time.perf_counter()
-        indexer = multiprocessing.get_context("forkserver").Process(
-            target=_index_from_file, args=(handover, generation / "index"), name="budgetkg-index",
+        indexer = context.Process(
+            target=_index, name="budgetkg-index",
+            args=(generation / "store", parts, generation / "index", catalog_read, catalog_seconds),
         )
         indexer.start()
         try:
-            self._timed("links", lambda: self._link(store, repo, generation))
+            path = generation / "nt" / "links.nt"
+            self._timed("links", lambda: self._link(store, path))
+            while not catalog_read.wait(0.2):
+                if not indexer.is_alive():
+                    break
+            store.load_ntriples(path, str(self.iris.graph("links")))
         finally:
             indexer.join()
         self.report.steps["links ∥ index"] = time.perf_counter() - started
-        handover.unlink()
         shutil.rmtree(generation / "search")
         if indexer.exitcode != 0:
             raise RuntimeError(f"building the search index failed (exit code {indexer.exitcode})")
         manifest = read_manifest(generation / "index")
         self.report.index_documents = manifest["documents"]
+        self.report.steps["index documents"] = catalog_seconds.value
         self.report.steps["index"] = manifest["seconds"]["dictionary"] + manifest["seconds"]["index"]
 
-    def _link(self, store: OxigraphStore, repo: Repository, generation: Path) -> None:
-        """Link every project to the catalog entries that allow it (check/linking.py), into the "links" graph."""
+    def _link(self, store: OxigraphStore, path: Path) -> None:
+        """Link every project to the catalog entries that allow it (check/linking.py), into `path`."""
         from .check.linking import GraphView, link_triples
 
-        path = generation / "nt" / "links.nt"
-        self.report.links = write_ntriples(path, link_triples(GraphView(store, repo), self.iris))
-        store.load_ntriples(path, str(self.iris.graph("links")))
+        self.report.links = write_ntriples(path, link_triples(GraphView(store, Repository(store)), self.iris))
 
 
-def _write_index_documents(entries: Iterable[SearchDoc], parts: list[Path], path: Path) -> None:
-    """Hand the catalog's search documents and the files of every document's own to the indexer process, so
-    that this process does not keep them (tens of thousands at scale) in memory while it links projects."""
-    with path.open("wb") as handle:
-        pickle.dump((list(entries), parts), handle, protocol=pickle.HIGHEST_PROTOCOL)
-
-
-def _index_from_file(path: Path, directory: Path) -> None:
-    with path.open("rb") as handle:
-        entries, files = pickle.load(handle)
-    parts: list[DocumentParts] = []
-    for file in files:
+def _index(store: Path, parts: list[Path], directory: Path, catalog_read: Any, seconds: Any) -> None:
+    """The indexer process: the catalog's search documents from the store, then the index of all of them."""
+    started = time.perf_counter()
+    graph = OxigraphStore.open_read_only(store)
+    try:
+        entries = list(catalog_docs(Repository(graph)))
+    finally:
+        graph.close()
+        catalog_read.set()
+    seconds.value = time.perf_counter() - started
+    loaded: list[DocumentParts] = []
+    for file in parts:
         with file.open("rb") as handle:
-            parts.append(pickle.load(handle))
-    docs = list(combine(parts, entries))
+            loaded.append(pickle.load(handle))
+    docs = list(combine(loaded, entries))
     build_index(docs, directory, dictionary_words=dictionary_words(docs))
 
 

@@ -51,6 +51,9 @@ def first_place(places: dict[str, tuple[int, int]]) -> Record | None:
     return {"file": file, "line": places[file][0], "end_line": places[file][1]}
 
 
+_NO_VALUES: tuple[list[str], list[str], list[str]] = ([], [], [])
+
+
 class Repository:
     """Queries that answer the CLI commands and the pages."""
 
@@ -126,6 +129,7 @@ class Repository:
         `entry_places` gives them in a compact form.
         """
         rows = self._select_kept("catalog_entries", revision=revision)
+        values = self._entry_values(revision)
         located = self._entry_locations(revision) if sources == "all" else {}
         places = self.entry_places(revision) if sources == "first" else {}
         out = []
@@ -134,6 +138,7 @@ class Repository:
                 continue
             if level is not None and r["level"] != level:
                 continue
+            flags, printed, variants = values.get(r["entry"], _NO_VALUES)
             record: Record = {
                 "id": r["entry"],
                 "revision": r["revision"],
@@ -142,10 +147,10 @@ class Repository:
                 "code": r["code"],
                 "level": r["level"],
                 "name": r["name"],
-                "name_raw": _split(r["printed"]),
+                "name_raw": list(printed),
                 "parent_code": r["parent_code"],
-                "flags": sorted(_split(r["flags"])),
-                "variants": _split(r["variants"]),
+                "flags": sorted(flags),
+                "variants": list(variants),
                 "department_evidence": r["evidence"],
             }
             if sources == "all":
@@ -156,6 +161,19 @@ class Repository:
                 record["source"] = first_place(places.get(r["entry"], {}))
             out.append(record)
         return out
+
+    def _entry_values(self, revision: str) -> dict[str, tuple[list[str], list[str], list[str]]]:
+        """Entry IRI → (flags, printed names, variant names), each without repeats."""
+        key = ("entry_values", (("revision", revision),))
+        if key not in self._kept:
+            values: dict[str, tuple[list[str], list[str], list[str]]] = {}
+            for r in self._select("catalog_entry_values", revision=revision):
+                lists = values.setdefault(r["entry"], ([], [], []))
+                for kept, value in zip(lists, (r["flag"], r["printed"], r["variant"]), strict=True):
+                    if value is not None and value not in kept:
+                        kept.append(value)
+            self._kept[key] = values
+        return self._kept[key]
 
     def _entry_locations(self, revision: str) -> dict[str, list[str]]:
         """Entry IRI → the location IRIs of its copies (`source` reads one as {file, line, end_line})."""
@@ -196,14 +214,21 @@ class Repository:
         return self._files.get(doc, doc), int(line), int(end) if end else int(line)
 
     def departments(self, revision: str) -> list[Record]:
+        entries: dict[str, int] = {}
+        recovered: set[str] = set()
+        for e in self.entries(revision, sources="none"):
+            if e["department"] is not None:
+                entries[e["department"]] = entries.get(e["department"], 0) + 1
+                if "recovered_department" in e["flags"]:
+                    recovered.add(e["department"])
         return [
             {
                 "department": r["department"],
                 "order": r["order"],
-                "entries": r["entries"],
+                "entries": entries.get(r["department"], 0),
                 "truncated": r["truncated"],
                 "flags": (["truncated_department"] if r["truncated"] else [])
-                + (["recovered_department"] if r["recovered_entries"] else []),
+                + (["recovered_department"] if r["department"] in recovered else []),
             }
             for r in self._select_kept("catalog_departments", revision=revision)
         ]

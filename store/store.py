@@ -122,6 +122,8 @@ class OxigraphStore:
         self.inner.remove_graph(ox.NamedNode(graph))
 
     def flush(self) -> None:
+        """Write everything loaded to disk and compact it: a process opening the store read-only then sees it all,
+        and no compaction runs behind its back."""
         self.inner.flush()
         self.inner.optimize()
 

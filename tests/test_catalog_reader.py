@@ -131,7 +131,8 @@ def test_a_section_printed_again_elsewhere_reads_as_if_read_afresh() -> None:
     for path in sorted(CORPUS.glob("*.txt")):
         source = load_source(path)
         read_catalog(source, memo)
-        shifted = SourceText(source.file.replace(".txt", "-moved.txt"), source.path, source.sha256, ["前言", "", "正文", *source.lines])
+        moved_lines = ["前言", "", "正文", *source.lines]
+        shifted = SourceText(source.file.replace(".txt", "-moved.txt"), source.path, source.sha256, moved_lines)
         hits = memo.hits
         remembered, issues = read_catalog(shifted, memo)
         assert (remembered, issues) == read_catalog(shifted, CopyMemo())

@@ -71,6 +71,15 @@ def _sample(child: subprocess.Popen, peaks: list[int]) -> None:
         time.sleep(0.5)
 
 
+def reference_ms() -> float:
+    """A fixed pure-Python loop (median of 5, ms): this machine's speed varies, so figures come with it."""
+    def once() -> float:
+        started = time.perf_counter()
+        sum(i * i for i in range(3_000_000))
+        return (time.perf_counter() - started) * 1000
+    return statistics.median(once() for _ in range(5))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--docs", type=int, default=1000, help="size of the synthetic corpus (0 to skip)")
@@ -78,6 +87,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="budgetkg-bench-") as tmp:
         root = Path(tmp)
+        print(f"reference loop: {reference_ms():.0f} ms (the same loop took 192–511 ms on this machine in 2026-11)")
         walls = []
         for i in range(args.repeat):
             wall, peak, tree, report = timed_build(["--data-dir", str(root / f"bundled{i}")])

@@ -355,7 +355,7 @@ class Builder:
             parts = [d.search for d in documents.values() if d.search is not None]
             self._timed("post-load", lambda: self._after_load(store, generation, parts))
             self.report.triples = len(store)
-            store.flush()
+            store.flush(compact=False)  # compacted before the links, which came in as one sorted file
             store.close()
             manifest = {
                 "base": self.iris.base,

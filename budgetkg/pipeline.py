@@ -188,10 +188,14 @@ def _records(task: DocumentTask) -> tuple[DocumentRecords | None, SourceError | 
     return None, failure, False
 
 
-def _load_pickle(path: Path) -> DocumentRecords:
+def _load_pickle(path: Path) -> Any:
     with path.open("rb") as handle:
-        records: DocumentRecords = pickle.load(handle)
-    return records
+        return pickle.load(handle)
+
+
+def _dump_pickle(value: Any, path: Path) -> None:
+    with path.open("wb") as handle:
+        pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def ingest_document(task: DocumentTask) -> DocumentOutcome:
@@ -204,13 +208,13 @@ def ingest_document(task: DocumentTask) -> DocumentOutcome:
     if records is None:
         return DocumentOutcome(task.path.name, str(task.path), "", "failed", error=error)
     generation = task.generation
-    with (generation / "records" / f"{records.file}.pickle").open("wb") as handle:
-        pickle.dump(records, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    _dump_pickle(records, generation / "records" / f"{records.file}.pickle")
     _copy_source(records, task.previous, generation / "sources")
     mapper = _mapper(task.base)
     prefixes = (mapper.iris.base + "id/unit/", mapper.iris.base + "id/subject/")
     shared: set[str] = set()
-    path = generation / "nt" / f"{doc_stem(records.file)}.nt"
+    stem = doc_stem(records.file)
+    path = generation / "nt" / f"{stem}.nt"
     with path.open("w", encoding="utf-8") as out:
         for triple in _document_triples(mapper, records):
             line = nt_line(*triple)
@@ -218,9 +222,8 @@ def ingest_document(task: DocumentTask) -> DocumentOutcome:
                 shared.add(line)
             else:
                 out.write(line)
-    search = generation / "search" / f"{doc_stem(records.file)}.pickle"
-    _write_search_parts(path, shared, records.file, str(mapper.iris.graph(doc_stem(records.file))),
-                        generation / "sources", search)
+    search = generation / "search" / f"{stem}.pickle"
+    _write_search_parts(path, shared, records.file, str(mapper.iris.graph(stem)), generation / "sources", search)
     if kept:
         status = "kept-previous"
     elif task.previous_sha256 is not None and task.previous_sha256 != records.sha256:
@@ -242,9 +245,7 @@ def _write_search_parts(triples: Path, shared: set[str], file: str, graph: str, 
     store = OxigraphStore.in_memory()
     store.load_ntriples(triples, graph)
     store.load_ntriples_text("".join(shared), graph)
-    parts = document_parts(Repository(store), sources, file)
-    with out.open("wb") as handle:
-        pickle.dump(parts, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    _dump_pickle(document_parts(Repository(store), sources, file), out)
 
 
 def _copy_source(records: DocumentRecords, previous: Path | None, texts: Path) -> None:
@@ -491,10 +492,7 @@ def _index(store: Path, parts: list[Path], directory: Path, catalog_read: Any, s
         graph.close()
         catalog_read.set()
     seconds.value = time.perf_counter() - started
-    loaded: list[DocumentParts] = []
-    for file in parts:
-        with file.open("rb") as handle:
-            loaded.append(pickle.load(handle))
+    loaded: list[DocumentParts] = [_load_pickle(file) for file in parts]
     docs = list(combine(loaded, entries))
     build_index(docs, directory, dictionary_words=dictionary_words(docs))
 

@@ -14,7 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from ..store.repository import Repository
+from ..store.repository import Repository, by_position
 from .documents import SearchDoc
 
 _PARAGRAPH_MIN_CHARS = 12
@@ -65,7 +65,7 @@ def combine(parts: list[DocumentParts], entries: Iterable[SearchDoc]) -> Iterato
     """The search documents in the order of one graph-wide pass: units, projects, catalog entries, 科目,
     paragraphs; each kind in source order (file, line)."""
     ordered = sorted(parts, key=lambda p: p.file)
-    yield from unit_docs(_merge_units(sorted((u for p in ordered for u in p.units), key=_record_position)))
+    yield from unit_docs(_merge_units(by_position(u for p in ordered for u in p.units)))
     yield from sorted((d for p in ordered for d in p.projects), key=_position)
     yield from entries
     yield from subject_docs([row for p in ordered for row in p.subject_rows])
@@ -75,11 +75,6 @@ def combine(parts: list[DocumentParts], entries: Iterable[SearchDoc]) -> Iterato
 
 def _position(doc: SearchDoc) -> tuple[str, int]:
     return (doc.file or "", doc.line or 0)
-
-
-def _record_position(record: dict[str, Any]) -> tuple[str, int]:
-    source = record.get("source") or {}
-    return (source.get("file") or "", source.get("line") or 0)
 
 
 def _merge_units(records: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 import typing
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -22,6 +22,7 @@ from .store import PREFIXES, KnowledgeStore, Row
 
 Record = dict[str, Any]
 SourcesWanted = typing.Literal["all", "first", "none"]
+T = typing.TypeVar("T")
 
 
 @cache
@@ -39,7 +40,8 @@ def _split(value: str | None) -> list[str]:
 _LOCATION = re.compile(r"^(?P<doc>[^#]+)#L(?P<line>\d+)(?:-L(?P<end>\d+))?$")
 
 
-def _by_position(records: list[Record]) -> list[Record]:
+def by_position(records: Iterable[Record]) -> list[Record]:
+    """Records in source order (file, line); records without a source first."""
     return sorted(records, key=lambda r: (r["source"]["file"], r["source"]["line"]) if r.get("source") else ("", 0))
 
 
@@ -68,16 +70,18 @@ class Repository:
 
     def source(self, location: str | None) -> Record | None:
         """{file, line, end_line} of a location IRI <document#Lline[-Lend]>."""
-        if not location:
-            return None
-        if self._files is None:
-            self._files = {d["id"]: d["file"] for d in self.documents()}
+        place = self._place(location) if location else None
+        return None if place is None else {"file": place[0], "line": place[1], "end_line": place[2]}
+
+    def _place(self, location: str) -> tuple[str, int, int] | None:
+        """(file, line, end line) of a location IRI, without building a record (over a million at scale)."""
         match = _LOCATION.match(location)
         if match is None:
             return None
+        if self._files is None:
+            self._files = {d["id"]: d["file"] for d in self.documents()}
         line = int(match["line"])
-        end = int(match["end"]) if match["end"] else line
-        return {"file": self._files.get(match["doc"], match["doc"]), "line": line, "end_line": end}
+        return self._files.get(match["doc"], match["doc"]), line, int(match["end"]) if match["end"] else line
 
     def sources(self, joined: str | None) -> list[Record]:
         return self._locations(_split(joined))
@@ -95,10 +99,14 @@ class Repository:
         """`_select`, run once per repository: for the catalog queries whose size does not grow with the number
         of documents (one reconciled catalog), which the search documents, the check and the pages all read.
         A repository reads one generation, and a generation never changes once built."""
+        return self._keep(name, bindings, lambda: self._select(name, **bindings))
+
+    def _keep(self, name: str, bindings: dict[str, str], compute: Callable[[], T]) -> T:
+        """`compute()` once per repository and (name, bindings): see `_select_kept`."""
         key = (name, tuple(sorted(bindings.items())))
         if key not in self._kept:
-            self._kept[key] = self._select(name, **bindings)
-        return self._kept[key]
+            self._kept[key] = compute()
+        return self._kept[key]  # type: ignore[no-any-return]
 
     # ------------------------------------------------------------------ catalog
     def revisions(self) -> list[Record]:
@@ -164,16 +172,16 @@ class Repository:
 
     def _entry_values(self, revision: str) -> dict[str, tuple[list[str], list[str], list[str]]]:
         """Entry IRI → (flags, printed names, variant names), each without repeats."""
-        key = ("entry_values", (("revision", revision),))
-        if key not in self._kept:
+        def read() -> dict[str, tuple[list[str], list[str], list[str]]]:
             values: dict[str, tuple[list[str], list[str], list[str]]] = {}
             for r in self._select("catalog_entry_values", revision=revision):
                 lists = values.setdefault(r["entry"], ([], [], []))
                 for kept, value in zip(lists, (r["flag"], r["printed"], r["variant"]), strict=True):
                     if value is not None and value not in kept:
                         kept.append(value)
-            self._kept[key] = values
-        return self._kept[key]
+            return values
+
+        return self._keep("entry_values", {"revision": revision}, read)
 
     def _entry_locations(self, revision: str) -> dict[str, list[str]]:
         """Entry IRI → the location IRIs of its copies (`source` reads one as {file, line, end_line})."""
@@ -189,8 +197,7 @@ class Repository:
         repository and kept in this compact form: the search documents and the check's model both need it, and
         a dict per copy took most of the model's memory.
         """
-        key = ("entry_places", (("revision", revision),))
-        if key not in self._kept:
+        def read() -> dict[str, dict[str, tuple[int, int]]]:
             places: dict[str, dict[str, tuple[int, int]]] = {}
             for r in self._select("catalog_entry_sources", revision=revision):
                 place = self._place(r["loc"])
@@ -198,20 +205,9 @@ class Repository:
                     file, line = place[0], place[1:]
                     entry = places.setdefault(r["entry"], {})
                     entry[file] = min(entry.get(file, line), line)
-            self._kept[key] = places
-        return self._kept[key]
+            return places
 
-    def _place(self, location: str) -> tuple[str, int, int] | None:
-        """(file, line, end line) of a location IRI, as `source` reads it, without building a record."""
-        doc, found, lines = location.rpartition("#L")
-        if not found:
-            return None
-        if self._files is None:
-            self._files = {d["id"]: d["file"] for d in self.documents()}
-        line, _, end = lines.partition("-L")
-        if not line.isdigit() or (end and not end.isdigit()):
-            return None
-        return self._files.get(doc, doc), int(line), int(end) if end else int(line)
+        return self._keep("entry_places", {"revision": revision}, read)
 
     def departments(self, revision: str) -> list[Record]:
         entries: dict[str, int] = {}
@@ -252,7 +248,7 @@ class Repository:
                 "organisation": texts.get(r["unit"], {}).get("organisation"),
                 "source": self.source(r["loc"]),
             })
-        return _by_position(out)
+        return by_position(out)
 
     def unit_texts(self) -> dict[str, dict[str, Any]]:
         """Unit IRI → {"duties": [...] in printed order, "organisation": str | None}."""
@@ -287,7 +283,7 @@ class Repository:
             if with_performance:
                 record["performance"] = performances.get(r["performance"]) if r["performance"] else None
             out.append(record)
-        return _by_position(out)
+        return by_position(out)
 
     def performance(self, iri: str) -> Record | None:
         return self._performances(iri).get(iri)
@@ -341,7 +337,7 @@ class Repository:
         """Every 绩效目标表, including any that no project row pairs with."""
         rows = self._select("performance_list", unit_name=unit)
         tables = self._tables([r["performance"] for r in rows], unit is None)
-        return _by_position([{"unit": r["unit_name"], **tables.get(r["performance"], {})} for r in rows])
+        return by_position([{"unit": r["unit_name"], **tables.get(r["performance"], {})} for r in rows])
 
     def subjects(self, unit: str | None = None) -> list[Record]:
         out = []
@@ -354,17 +350,17 @@ class Repository:
                     record[key] = r[key]
             record["source"] = self.source(r["loc"])
             out.append(record)
-        return _by_position(out)
+        return by_position(out)
 
     def tables(self, unit: str | None = None) -> list[Record]:
-        return _by_position([
+        return by_position([
             {"id": r["t"], "unit": r["unit_name"], "title": r["title"], "number": r["number"], "kind": r["kind"],
              "empty": r["empty"], "source": self.source(r["loc"])}
             for r in self._select("tables", unit_name=unit)
         ])
 
     def econ(self, unit: str | None = None) -> list[Record]:
-        return _by_position([
+        return by_position([
             {"unit": r["unit_name"], "table": r["table"], "dept_econ_name": r["dept_econ_name"],
              "gov_econ_name": r["gov_econ_name"], "total": r["total"], "personnel": r["personnel"],
              "public": r["public"], "source": self.source(r["loc"])}
@@ -372,7 +368,7 @@ class Repository:
         ])
 
     def procurement(self) -> list[Record]:
-        return _by_position([
+        return by_position([
             {"unit": r["unit_name"], "total": r["total"], "goods": r["goods"], "works": r["works"],
              "services": r["services"], "amount_unit": r["unit"],
              "source": self.source(r["loc"])}
@@ -381,7 +377,7 @@ class Repository:
 
     # ------------------------------------------------------------------ quality
     def anomalies(self) -> list[Record]:
-        return _by_position([
+        return by_position([
             {"kind": r["kind"], "severity": r["severity"], "message": r["message"], "revision": r["revision"],
              "department": r["department"], "code": r["code"], "level": r["level"],
              "source": self.source(r["loc"])}
@@ -389,7 +385,7 @@ class Repository:
         ])
 
     def checks(self) -> list[Record]:
-        return _by_position([
+        return by_position([
             {"check": r["check"], "holds": r["holds"], "table": r["table"], **json.loads(r["values"]),
              "source": self.source(r["loc"])}
             for r in self._select("quality_checks")

@@ -59,6 +59,12 @@ def _config() -> dict[str, Any]:
     return load_toml("ranking.toml")
 
 
+@cache
+def _word_bigrams(word: str) -> frozenset[str]:
+    """The bigrams a longer word may be partly matched by (catalog words recur in every request)."""
+    return frozenset(bigrams(word)) if len(word) >= 3 else frozenset()
+
+
 class Scorer:
     def __init__(self, model: CatalogModel, config: dict[str, Any] | None = None) -> None:
         self.model = model
@@ -97,7 +103,7 @@ class Scorer:
 
     def _credit_uncached(self, word: str, request: Request) -> tuple[float, str | None]:
         best, where = 0.0, None
-        grams = bigrams(word) if len(word) >= 3 else set()
+        grams = _word_bigrams(word)
         for name, text in request.expanded.items():
             factor = self.field_factors.get(name, self.field_factors["goals"])
             if factor <= best:

@@ -351,17 +351,25 @@ class Mapper:
         yield rd, BK.order, literal(order)
         yield rd, BK.truncated, literal(dept in rev.truncated_departments)
 
-    def entries(self, rev: Revision) -> Iterator[Triple]:
-        iris, r = self.iris, self.iris.revision(rev.revision)
+    def _entry_nodes(self, rev: Revision) -> list[URIRef]:
+        """The IRI of each entry of `rev`, in order: a code printed twice in a department (at two levels)
+        gets its level as a suffix the second time."""
         seen: dict[tuple[str | None, str], int] = {}
-        nodes: dict[tuple[str | None, str], URIRef] = {}
+        out = []
         for entry in rev.entries:
             key = (entry.department, entry.code)
             seen[key] = seen.get(key, 0) + 1
             suffix = "" if seen[key] == 1 else f"-L{entry.level}"
-            e = iris.entry(rev.revision, entry.department, entry.code, suffix)
-            if seen[key] == 1:
-                nodes[key] = e
+            out.append(self.iris.entry(rev.revision, entry.department, entry.code, suffix))
+        return out
+
+    def entries(self, rev: Revision) -> Iterator[Triple]:
+        """Every entry of `rev` with its code, level, names, flags and place in the code tree; where each copy
+        of it is printed comes from `entry_copies`."""
+        iris, r = self.iris, self.iris.revision(rev.revision)
+        nodes: dict[tuple[str | None, str], URIRef] = {}
+        for entry, e in zip(rev.entries, self._entry_nodes(rev), strict=True):
+            nodes.setdefault((entry.department, entry.code), e)
             yield e, RDF.type, BK.CatalogEntry
             yield e, RDF.type, SKOS.Concept
             yield e, SKOS.inScheme, r
@@ -387,8 +395,16 @@ class Mapper:
                 yield e, BK.flag, literal(flag)
             if entry.department_evidence:
                 yield e, BK.departmentEvidence, literal(entry.department_evidence)
+
+    def entry_copies(self, rev: Revision) -> Iterator[Triple]:
+        """`entry bk:source <document#Lline>` for every copy of every entry of `rev`.
+
+        Apart from `entries` because it is the one part of a catalog that grows with the corpus (a copy per
+        document that prints the catalog): the rest stays small enough to query from memory.
+        """
+        for entry, node in zip(rev.entries, self._entry_nodes(rev), strict=True):
             for source in entry.sources:
-                yield from self._at(e, BK.source, source)
+                yield from self._at(node, BK.source, source)
 
 
 def pair_performance(doc: BudgetDocument) -> dict[int, int]:

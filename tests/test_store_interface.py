@@ -8,9 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import pyoxigraph as ox
 import pytest
 from web_fixtures import *  # noqa: F403  (fixtures: server, web_app, ws)
 
+from budgetkg.check.linking import link_triples
+from budgetkg.ontology.iris import Iris
+from budgetkg.ontology.ntriples import nt_line
 from budgetkg.search.building import payload
 from budgetkg.search.documents import DOC_TYPES
 from budgetkg.search.from_graph import documents_from_graph
@@ -64,3 +68,16 @@ def test_the_build_indexes_in_order_exactly_the_documents_the_whole_graph_gives(
     assert [p["id"] for _texts, p in indexed] == [d.id for d in expected]
     assert [p for _texts, p in indexed] == [payload(d) for d in expected]
     assert [t.get("body", "") for t, _p in indexed] == [d.body for d in expected]
+
+
+def test_the_builds_links_read_from_the_catalog_in_memory_are_those_of_the_whole_graph(ws: Any) -> None:
+    """The build links projects with the catalog graph copied into memory (`catalog_replica`); linking over
+    the store on disk alone must give the same triples."""
+    iris = Iris(ws.base)
+    expected = ox.Store()
+    expected.bulk_load("".join(nt_line(*t) for t in link_triples(Repository(ws.store), iris)).encode(),
+                       format=ox.RdfFormat.N_TRIPLES)
+    built = {(q.subject, q.predicate, q.object)
+             for q in ws.store.inner.quads_for_pattern(None, None, None, ox.NamedNode(str(iris.graph("links"))))}
+    assert len(built) > 10_000
+    assert built == {(q.subject, q.predicate, q.object) for q in expected}

@@ -42,6 +42,12 @@ class Request:
     credits: dict[str, tuple[float, str | None]] = field(default_factory=dict)  # memo of Scorer._credit
     all_text: str = ""
 
+    def __post_init__(self) -> None:
+        """What scoring each entry against the request's own words needs, worked out once per request."""
+        pairs = synonyms().pairs
+        self.query_expansions = [(w, weight, tuple(pairs.get(w, ()))) for w, weight in self.query_words]
+        self.query_total = sum(weight for _w, weight in self.query_words) or 1.0
+
 
 @dataclass
 class Candidate:
@@ -140,15 +146,13 @@ class Scorer:
             if cov * self.part_factor > entry_cov:
                 entry_cov, anchored = cov * self.part_factor, anchor
         entry_text = entry.key + entry.path_text
-        qtotal = sum(w for _word, w in request.query_words) or 1.0
         qgot = 0.0
-        syn = synonyms().pairs
-        for word, weight in request.query_words:
-            if word in entry_text or any(x in entry_text for x in syn.get(word, ())):
+        for word, weight, expansions in request.query_expansions:
+            if word in entry_text or any(x in entry_text for x in expansions):
                 qgot += weight
                 if word not in matched:
                     matched.append(word)
-        query_cov = qgot / qtotal if request.query_words else 0.0
+        query_cov = qgot / request.query_total if request.query_words else 0.0
         path_hits = [w for w in entry.path_words if w in request.all_text]
         path_cov = min(1.0, len(path_hits) / 2)
         score = self.w_entry * entry_cov + self.w_query * query_cov + self.w_path * path_cov

@@ -190,10 +190,7 @@ class Repository:
 
     def _entry_locations(self, revision: str) -> dict[str, list[str]]:
         """Entry IRI → the location IRIs of its copies (`source` reads one as {file, line, end_line})."""
-        located: dict[str, list[str]] = {}
-        for r in self._select("catalog_entry_sources", revision=revision):
-            located.setdefault(r["entry"], []).append(r["loc"])
-        return located
+        return {r["entry"]: _split(r["locs"]) for r in self._select("catalog_entry_sources", revision=revision)}
 
     def entry_places(self, revision: str) -> dict[str, dict[str, tuple[int, int]]]:
         """Entry IRI → {document file → (line, end line)} of its first copy in each document.
@@ -205,10 +202,9 @@ class Repository:
         def read() -> dict[str, dict[str, tuple[int, int]]]:
             places: dict[str, dict[str, tuple[int, int]]] = {}
             for r in self._select("catalog_entry_sources", revision=revision):
-                place = self._place(r["loc"])
-                if place is not None:
+                entry = places.setdefault(r["entry"], {})
+                for place in filter(None, map(self._place, _split(r["locs"]))):
                     file, line = place[0], place[1:]
-                    entry = places.setdefault(r["entry"], {})
                     entry[file] = min(entry.get(file, line), line)
             return places
 

@@ -7,11 +7,12 @@ generation and prints; the answers themselves come from the same code the web ap
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -382,5 +383,25 @@ def serve(host: str, port: int, threads: int, base: str | None, data_dir: Path |
     waitress_serve(app, host=host, port=port, threads=threads, ident="budgetkg", clear_untrusted_proxy_headers=True)
 
 
+def run() -> NoReturn:
+    """The console script: `main`, then the process ends at once.
+
+    A build leaves millions of objects behind (the catalog copies, the check's model, the index's documents);
+    letting the interpreter free them one by one took 0.8 s of the bundled corpus's build. By the time a
+    command returns, everything it writes is on disk and its output is flushed here.
+    """
+    try:
+        main()
+        code: Any = 0
+    except SystemExit as done:
+        code = done.code
+    if isinstance(code, str):
+        click.echo(code, err=True)
+        code = 1
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code or 0)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    main()
+    run()

@@ -150,3 +150,19 @@ def test_a_killed_build_leaves_the_previous_graph_in_use(tmp_path: Path) -> None
     process.wait()
     assert (data / "current").resolve() == before
     assert len(run("projects", "--data-dir", str(data))[1]) == 8
+
+
+def test_the_console_script_ends_at_once_with_the_commands_exit_code_and_output(tmp_path: Path) -> None:
+    """`budgetkg` ends with os._exit after the command (cli.run): its output must still all arrive, and a
+    usage error must still end with click's exit code."""
+    def console(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "budgetkg.cli", *args], capture_output=True, text=True,
+                              timeout=120)
+
+    built = console("build", str(CORPUS[SMALL]), "--no-bundled", "--data-dir", str(tmp_path), "--json")
+    assert built.returncode == 0, built.stderr
+    assert json.loads(built.stdout)["triples"] > 1000
+    units = console("units", "--data-dir", str(tmp_path), "--json")
+    assert units.returncode == 0 and json.loads(units.stdout)
+    usage = console("catalog", "entries", "--data-dir", str(tmp_path))
+    assert usage.returncode == 2 and "--revision" in usage.stderr

@@ -497,7 +497,8 @@ class Builder:
 
 def _index(store: Path, catalog: Path, parts: list[Path], directory: Path, catalog_read: Any, seconds: Any,
            graph: str) -> None:
-    """The indexer process: the catalog's search documents from the store, then the index of all of them."""
+    """The indexer process: the catalog's search documents (from the catalog in memory, the copies' places
+    from the store), then the index of all of them."""
     started = time.perf_counter()
     disk = OxigraphStore.open_read_only(store)
     try:

@@ -454,11 +454,11 @@ class Builder:
         """Steps that read the loaded graph: the search index and the project → catalog links, side by side.
 
         Both are CPU-bound pure Python and independent, so another process writes the index (it reads the
-        catalog from the store opened read-only, and the other search documents from the readers' files) while
-        this one links projects: on two cores the build takes the longer of the two, not their sum. The links
-        go into the store only once the indexer has closed it. Worker processes come from a fork server, never
-        a fork of this process: a fork of a process with threads (a server, the store's own) can inherit a held
-        lock and hang.
+        catalog from memory and its copies' places from the store opened read-only, and the other search
+        documents from the readers' files) while this one links projects: on two cores the build takes the
+        longer of the two, not their sum. The links go into the store only once the indexer has closed it.
+        Worker processes come from a fork server, never a fork of this process: a fork of a process with
+        threads (a server, the store's own) can inherit a held lock and hang.
         """
         context = multiprocessing.get_context("forkserver")
         catalog_read, catalog_seconds = context.Event(), context.Value("d", 0.0)

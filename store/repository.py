@@ -98,7 +98,7 @@ class Repository:
         """Run queries/<name>.rq (on the store unless `on` says otherwise); plain values bind as literals,
         rdflib terms (IRIs) as they are."""
         bound = {k: v if isinstance(v, Node) else Literal(v) for k, v in bindings.items() if v is not None}
-        return (on or self.store).select(load_query(name), bound)
+        return (self.store if on is None else on).select(load_query(name), bound)
 
     def _select_kept(self, name: str, **bindings: str) -> list[Row]:
         """`_select` on the catalog, run once per repository: for the catalog queries whose size does not grow
@@ -201,9 +201,9 @@ class Repository:
         """
         def read() -> dict[str, dict[str, tuple[int, int]]]:
             places: dict[str, dict[str, tuple[int, int]]] = {}
-            for r in self._select("catalog_entry_sources", revision=revision):
-                entry = places.setdefault(r["entry"], {})
-                for place in filter(None, map(self._place, _split(r["locs"]))):
+            for entry_iri, locations in self._entry_locations(revision).items():
+                entry = places.setdefault(entry_iri, {})
+                for place in filter(None, map(self._place, locations)):
                     file, line = place[0], place[1:]
                     entry[file] = min(entry.get(file, line), line)
             return places

@@ -108,7 +108,8 @@ class OxigraphStore:
 
     @classmethod
     def in_memory(cls) -> OxigraphStore:
-        """A store that lives and dies with the process: one document's graph, queried while it is built."""
+        """A store that lives and dies with the process: one document's graph while it is built, or the
+        catalog the steps after the load read (`pipeline.catalog_replica`)."""
         return cls(ox.Store())
 
     def load_ntriples(self, path: Path, graph: str) -> None:

@@ -18,11 +18,12 @@ import pickle
 import shutil
 import time
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from .graph.budget_reader import read_budget
 from .graph.catalog_reader import read_catalog
@@ -41,6 +42,7 @@ from .store.repository import Repository
 from .store.store import OxigraphStore
 
 Progress = Callable[[str], None]
+T = TypeVar("T")
 
 
 @dataclass
@@ -269,6 +271,9 @@ def _document_triples(mapper: Mapper, records: DocumentRecords) -> Iterator[tupl
 
 # Fewer documents than this are read in this process, without workers.
 WORKERS_FROM_DOCUMENTS = 8
+# With workers, documents' triples load in batches of this much N-Triples (store.loader.BackgroundLoader):
+# about LOAD_CHUNK_LINES lines, a dozen documents. Reading in this process leaves a core idle: each loads at once.
+LOAD_BATCH_BYTES = 16_000_000
 # The catalog graph's two files in a generation (`Builder._load_catalog`).
 CATALOG = Path("nt", "catalog.nt")
 CATALOG_COPIES = Path("nt", "catalog_copies.nt")
@@ -285,11 +290,15 @@ def _warm_fork_server() -> None:
     multiprocessing.forkserver.ensure_running()
 
 
+def _with_workers(tasks: list[DocumentTask]) -> bool:
+    """Whether there is enough to share out between a worker per core."""
+    return min(os.cpu_count() or 1, len(tasks)) > 1 and len(tasks) >= WORKERS_FROM_DOCUMENTS
+
+
 def _ingest_all(tasks: list[DocumentTask]) -> Iterator[DocumentOutcome]:
     """Outcomes in task order, from a worker per core when there is enough to share out."""
-    workers = min(os.cpu_count() or 1, len(tasks))
-    if workers > 1 and len(tasks) >= WORKERS_FROM_DOCUMENTS:
-        with multiprocessing.get_context("forkserver").Pool(workers) as pool:
+    if _with_workers(tasks):
+        with multiprocessing.get_context("forkserver").Pool(min(os.cpu_count() or 1, len(tasks))) as pool:
             yield from pool.imap(ingest_document, tasks, chunksize=2)
     else:
         yield from map(ingest_document, tasks)
@@ -337,10 +346,11 @@ class Builder:
             for folder in ("records", "sources", "nt", "search"):
                 (generation / folder).mkdir()
             store = OxigraphStore.create(generation / "store")
-            loader = BackgroundLoader(store)
+            tasks = self._tasks(paths, generation, current, built)
+            loader = BackgroundLoader(store, LOAD_BATCH_BYTES if _with_workers(tasks) else 0)
             try:
                 t = time.perf_counter()
-                documents = self._ingest(self._tasks(paths, generation, current, built), loader)
+                documents = self._ingest(tasks, loader)
                 self.report.steps["read+map"] = time.perf_counter() - t
                 if not documents:
                     self._problem("error", "nothing_to_build", "no readable document: the previous graph stays",
@@ -353,11 +363,12 @@ class Builder:
                     document.copies = []
                 self._timed("catalog", partial(self._load_catalog, loader, generation, revisions))
                 del revisions  # mapped and written: free it before the steps that read the graph
+                replica = _in_background(partial(self._prepare_links, generation))
             finally:
                 self._timed("load", loader.finish)
             self._timed("flush", store.flush)
             parts = [d.search for d in documents.values() if d.search is not None]
-            self._timed("post-load", lambda: self._after_load(store, generation, parts))
+            self._timed("post-load", lambda: self._after_load(store, generation, parts, replica))
             self.report.triples = len(store)
             store.flush(compact=False)  # compacted before the links, which came in as one sorted file
             store.close()
@@ -450,7 +461,18 @@ class Builder:
             yield from self.mapper.revision(revision)
             yield from self.mapper.issues(f"catalog-{revision.revision}", revision.issues)
 
-    def _after_load(self, store: OxigraphStore, generation: Path, parts: list[Path]) -> None:
+    def _prepare_links(self, generation: Path) -> OxigraphStore:
+        """What the links need before the store is loaded: the catalog in memory, the check's code and its
+        segmenter (≈ 0.8 s), made on a thread while this one waits for the load and its flush (both in Rust,
+        without the GIL)."""
+        from .check.linking import link_triples  # noqa: F401  (imported now, while the load runs)
+        from .check.text import segmenter
+
+        segmenter()
+        return catalog_replica(generation / CATALOG, str(self.iris.graph("catalog")))
+
+    def _after_load(self, store: OxigraphStore, generation: Path, parts: list[Path],
+                    replica: Future[OxigraphStore]) -> None:
         """Steps that read the loaded graph: the search index and the project → catalog links, side by side.
 
         Both are CPU-bound pure Python and independent, so another process writes the index (it reads the
@@ -471,7 +493,7 @@ class Builder:
         indexer.start()
         try:
             path = generation / "nt" / "links.nt"
-            self._timed("links", lambda: self._link(store, generation, path))
+            self._timed("links", lambda: self._link(store, replica.result(), path))
             while not catalog_read.wait(0.2):
                 if not indexer.is_alive():
                     break
@@ -487,11 +509,11 @@ class Builder:
         self.report.steps["index documents"] = catalog_seconds.value
         self.report.steps["index"] = manifest["seconds"]["dictionary"] + manifest["seconds"]["index"]
 
-    def _link(self, store: OxigraphStore, generation: Path, path: Path) -> None:
+    def _link(self, store: OxigraphStore, replica: OxigraphStore, path: Path) -> None:
         """Link every project to the catalog entries that allow it (check/linking.py), into `path`."""
         from .check.linking import GraphView, link_triples
 
-        repo = Repository(store, catalog=catalog_replica(generation / CATALOG, str(self.iris.graph("catalog"))))
+        repo = Repository(store, catalog=replica)
         self.report.links = write_ntriples(path, link_triples(GraphView(store, repo), self.iris))
 
 
@@ -523,6 +545,15 @@ def catalog_replica(path: Path, graph: str) -> OxigraphStore:
     replica = OxigraphStore.in_memory()
     replica.load_ntriples(path, graph)
     return replica
+
+
+def _in_background(action: Callable[[], T]) -> Future[T]:
+    """`action` run on a thread of its own; its result (or its exception) waits in the Future."""
+    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="budgetkg")
+    try:
+        return executor.submit(action)
+    finally:
+        executor.shutdown(wait=False)
 
 
 @contextmanager

@@ -84,8 +84,10 @@ def _notice(notice: RevisionNotice, where: _Mover) -> RevisionNotice:
 
 
 def _row(row: CatalogRow, where: _Mover) -> CatalogRow:
+    """The row moved (its constructor, not dataclasses.replace: a copy moves a thousand rows per document)."""
     evidence = None if row.department_evidence is None else where.text(row.department_evidence)
-    return replace(row, source=where.ref(row.source), flags=list(row.flags), department_evidence=evidence)
+    return CatalogRow(row.revision, row.department, row.code, row.printed_code, row.level, row.name, row.name_raw,
+                      row.parent_code, where.ref(row.source), list(row.flags), evidence, row.block)
 
 
 def _issue(issue: Issue, where: _Mover) -> Issue:

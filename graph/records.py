@@ -7,15 +7,40 @@ line they came from, and nothing computed from other documents except where a fi
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
 from decimal import Decimal, InvalidOperation
-from typing import Literal
+from operator import attrgetter
+from typing import Any, Literal, TypeVar
 
 AdminLevel = Literal["county", "county-level city", "prefecture city"]
 DocKind = Literal["单位预算", "部门预算"]
+T = TypeVar("T")
 
 
-@dataclass(frozen=True, slots=True)
+def record(frozen: bool = False) -> Callable[[type[T]], type[T]]:
+    """A slotted dataclass that pickles as its constructor's arguments.
+
+    Records cross processes in bulk (a worker sends each document's catalog copies to the build, and caches
+    its records): a slotted dataclass's own pickling looks its fields up again for every object, which made
+    pickling and unpickling a catalog copy 2.4 times slower (bench: 14 ms against 6 ms for 1,835 rows).
+    """
+
+    def wrap(cls: type[T]) -> type[T]:
+        made = dataclass(frozen=frozen, slots=True)(cls)
+        values = attrgetter(*(f.name for f in fields(made)))  # type: ignore[arg-type]
+        single = len(fields(made)) == 1  # type: ignore[arg-type]
+
+        def __reduce__(self: Any) -> tuple[type[T], tuple[Any, ...]]:
+            return made, (values(self),) if single else values(self)
+
+        made.__reduce__ = __reduce__  # type: ignore[method-assign,assignment]
+        return made
+
+    return wrap
+
+
+@record(frozen=True)
 class SourceRef:
     """Where a fact was printed: the document's file name and 1-based line numbers (inclusive)."""
 
@@ -43,7 +68,7 @@ def to_decimal(printed: str | None) -> Decimal | None:
         return None
 
 
-@dataclass(slots=True)
+@record()
 class Issue:
     """A problem found in a source: an error stops that document, a warning or an anomaly does not.
 
@@ -79,7 +104,7 @@ class SourceError(Exception):
 # --------------------------------------------------------------------------- budget disclosures
 
 
-@dataclass(slots=True)
+@record()
 class UnitRecord:
     name: str
     county: str | None
@@ -93,7 +118,7 @@ class UnitRecord:
     organisation_source: SourceRef | None = None
 
 
-@dataclass(slots=True)
+@record()
 class TableRow:
     """One printed row of a budget table: the cells as printed (None for an empty cell)."""
 
@@ -101,7 +126,7 @@ class TableRow:
     source: SourceRef
 
 
-@dataclass(slots=True)
+@record()
 class SubjectRow:
     """A 科目 row (收入总表, 支出总表, 一般公共预算支出表, 政府性基金预算支出表 …); code None on the 合计 row."""
 
@@ -111,7 +136,7 @@ class SubjectRow:
     source: SourceRef
 
 
-@dataclass(slots=True)
+@record()
 class EconRow:
     """A row of the 基本支出分经济科目表."""
 
@@ -123,7 +148,7 @@ class EconRow:
     source: SourceRef
 
 
-@dataclass(slots=True)
+@record()
 class ProjectRow:
     """A row of a 项目支出预算表; funding keys: general_public_budget, gov_fund, state_capital,
     special_account, unit_funds (only cells that are not empty)."""
@@ -135,7 +160,7 @@ class ProjectRow:
     is_unit_total: bool = False
 
 
-@dataclass(slots=True)
+@record()
 class BudgetTable:
     """One of the 13 tables. `title` is as printed without markdown (e.g. "2024年预算支出总表")."""
 
@@ -153,7 +178,7 @@ class BudgetTable:
     projects: list[ProjectRow] = field(default_factory=list)
 
 
-@dataclass(slots=True)
+@record()
 class Indicator:
     level1: str  # 一级指标 (产出指标 …)
     level2: str  # 二级指标 (数量指标 …)
@@ -163,7 +188,7 @@ class Indicator:
     source: SourceRef
 
 
-@dataclass(slots=True)
+@record()
 class PerformanceTarget:
     """A 项目支出绩效目标表."""
 
@@ -188,7 +213,7 @@ class PerformanceTarget:
     source: SourceRef  # title line .. last line
 
 
-@dataclass(slots=True)
+@record()
 class Procurement:
     total: str | None
     goods: str | None
@@ -198,14 +223,14 @@ class Procurement:
     source: SourceRef  # may span two lines
 
 
-@dataclass(slots=True)
+@record()
 class Vehicles:
     text: str
     counts: dict[str, str]  # 编制, 实有, 领导用车 … → printed count
     source: SourceRef
 
 
-@dataclass(slots=True)
+@record()
 class BudgetDocument:
     file: str
     sha256: str
@@ -222,7 +247,7 @@ class BudgetDocument:
 # --------------------------------------------------------------------------- the catalog
 
 
-@dataclass(slots=True)
+@record()
 class RevisionNotice:
     """The notice (通知) that issues one catalog revision, as printed in one document."""
 
@@ -236,7 +261,7 @@ class RevisionNotice:
     issued_source: SourceRef | None
 
 
-@dataclass(slots=True)
+@record()
 class CatalogRow:
     """One printed catalog row with a code, from one copy of a revision in one document."""
 
@@ -254,7 +279,7 @@ class CatalogRow:
     block: int = 0  # index of the department block in its copy (a run under one header, or an orphaned run)
 
 
-@dataclass(slots=True)
+@record()
 class CatalogCopy:
     """One revision as printed in one document."""
 
@@ -268,7 +293,7 @@ class CatalogCopy:
     truncated_blocks: list[int] = field(default_factory=list)  # blocks cut short, also those of unknown department
 
 
-@dataclass(slots=True)
+@record()
 class CatalogEntry:
     """One entry of a reconciled revision: every copy's row merged, with the variant readings."""
 
@@ -286,7 +311,7 @@ class CatalogEntry:
     department_evidence: str | None = None
 
 
-@dataclass(slots=True)
+@record()
 class Revision:
     """A reconciled revision of the catalog."""
 
@@ -305,7 +330,7 @@ class Revision:
     issues: list[Issue] = field(default_factory=list)
 
 
-@dataclass(slots=True)
+@record()
 class CheckResult:
     """One of the table checks of shared/eval/README.md, with the printed numbers it compared.
 

@@ -13,7 +13,7 @@ import functools
 import io
 import itertools
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Protocol
@@ -113,16 +113,53 @@ class OxigraphStore:
         return cls(ox.Store())
 
     def load_ntriples(self, path: Path, graph: str) -> None:
-        """Bulk-load an N-Triples file into a named graph (the fast path: no per-triple Python).
+        """Bulk-load an N-Triples file into a named graph (the fast path: no per-triple Python)."""
+        self.load_ntriples_files([(path, graph)])
 
-        The file goes in pieces of whole lines: Oxigraph's bulk loader holds what it is given in memory while
-        it sorts, so a catalog graph of 2 M triples in one piece took 1.5 GB more than in pieces (and was no
-        faster: 7.2 s vs 6.1 s for 0.87 M triples).
+    def load_ntriples_files(self, files: Sequence[tuple[Path, str]]) -> None:
+        """Bulk-load N-Triples files written by `ontology.ntriples`, each into its named graph.
+
+        They go in pieces of about LOAD_CHUNK_LINES whole lines: Oxigraph's bulk loader holds what it is
+        given in memory while it sorts, so a catalog graph of 2 M triples in one piece took 1.5 GB more than
+        in pieces (and was no faster: 7.2 s vs 6.1 s for 0.87 M triples). Small files share a piece, as
+        N-Quads: every call of the on-disk bulk loader ingests new sorted files that RocksDB then compacts
+        with what it holds, and a corpus loaded one document (a few thousand triples) a call spent more on
+        those compactions than on the load itself (bench/bulk_load.py: 0.64 of the CPU, batched).
         """
-        target = ox.NamedNode(graph)
-        with path.open("rb") as handle:
-            while chunk := b"".join(itertools.islice(handle, LOAD_CHUNK_LINES)):
-                self.inner.bulk_load(chunk, format=ox.RdfFormat.N_TRIPLES, to_graph=target)
+        pieces: list[tuple[bytes, str]] = []
+        lines = 0
+        for path, graph in files:
+            with path.open("rb") as handle:
+                while chunk := list(itertools.islice(handle, LOAD_CHUNK_LINES - lines)):
+                    pieces.append((b"".join(chunk), graph))
+                    lines += len(chunk)
+                    if lines >= LOAD_CHUNK_LINES:
+                        self._bulk_load(pieces)
+                        pieces, lines = [], 0
+        if pieces:
+            self._bulk_load(pieces)
+
+    def _bulk_load(self, pieces: list[tuple[bytes, str]]) -> None:
+        """One call of the bulk loader for N-Triples text of one or several graphs."""
+        if len({graph for _, graph in pieces}) == 1:
+            text = b"".join(text for text, _ in pieces)
+            self.inner.bulk_load(text, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(pieces[0][1]))
+        else:
+            quads = b"".join(self._as_nquads(text, graph) for text, graph in pieces)
+            self.inner.bulk_load(quads, format=ox.RdfFormat.N_QUADS)
+
+    def _as_nquads(self, text: bytes, graph: str) -> bytes:
+        """N-Triples lines as N-Quads of `graph`: each line's closing " .\\n" gets the graph before it.
+
+        A literal never holds a raw line break, so " .\\n" only ever closes a line. Lines closed otherwise
+        (valid N-Triples, but not what `ntriples.nt_line` writes) are loaded on their own, as N-Triples.
+        """
+        suffix = f" <{graph}> .\n".encode()
+        quads = text.replace(b" .\n", suffix)
+        if quads.count(suffix) != text.count(b"\n") or not text.endswith(b"\n"):
+            self.inner.bulk_load(text, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(graph))
+            return b""
+        return quads
 
     def load_ntriples_text(self, text: str, graph: str) -> None:
         self.inner.bulk_load(text.encode(), format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(graph))

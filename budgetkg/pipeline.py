@@ -290,15 +290,16 @@ def _warm_fork_server() -> None:
     multiprocessing.forkserver.ensure_running()
 
 
-def _with_workers(tasks: list[DocumentTask]) -> bool:
-    """Whether there is enough to share out between a worker per core."""
-    return min(os.cpu_count() or 1, len(tasks)) > 1 and len(tasks) >= WORKERS_FROM_DOCUMENTS
+def _workers(tasks: list[DocumentTask]) -> int:
+    """Worker processes for these tasks: one per core when there is enough to share out, else none."""
+    workers = min(os.cpu_count() or 1, len(tasks))
+    return workers if workers > 1 and len(tasks) >= WORKERS_FROM_DOCUMENTS else 0
 
 
 def _ingest_all(tasks: list[DocumentTask]) -> Iterator[DocumentOutcome]:
     """Outcomes in task order, from a worker per core when there is enough to share out."""
-    if _with_workers(tasks):
-        with multiprocessing.get_context("forkserver").Pool(min(os.cpu_count() or 1, len(tasks))) as pool:
+    if workers := _workers(tasks):
+        with multiprocessing.get_context("forkserver").Pool(workers) as pool:
             yield from pool.imap(ingest_document, tasks, chunksize=2)
     else:
         yield from map(ingest_document, tasks)
@@ -347,7 +348,7 @@ class Builder:
                 (generation / folder).mkdir()
             store = OxigraphStore.create(generation / "store")
             tasks = self._tasks(paths, generation, current, built)
-            loader = BackgroundLoader(store, LOAD_BATCH_BYTES if _with_workers(tasks) else 0)
+            loader = BackgroundLoader(store, LOAD_BATCH_BYTES if _workers(tasks) else 0)
             try:
                 t = time.perf_counter()
                 documents = self._ingest(tasks, loader)

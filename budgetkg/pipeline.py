@@ -369,7 +369,8 @@ class Builder:
                 self._timed("load", loader.finish)
             self._timed("flush", store.flush)
             parts = [d.search for d in documents.values() if d.search is not None]
-            self._timed("post-load", lambda: self._after_load(store, generation, parts, replica))
+            store.close()  # the links and the indexer read it read-only: no compaction runs under them
+            store = self._timed("post-load", lambda: self._after_load(generation, parts, replica))
             self.report.triples = len(store)
             store.flush(compact=False)  # compacted before the links, which came in as one sorted file
             store.close()
@@ -472,14 +473,15 @@ class Builder:
         segmenter()
         return catalog_replica(generation / CATALOG, str(self.iris.graph("catalog")))
 
-    def _after_load(self, store: OxigraphStore, generation: Path, parts: list[Path],
-                    replica: Future[OxigraphStore]) -> None:
+    def _after_load(self, generation: Path, parts: list[Path], replica: Future[OxigraphStore]) -> OxigraphStore:
         """Steps that read the loaded graph: the search index and the project → catalog links, side by side.
 
         Both are CPU-bound pure Python and independent, so another process writes the index (it reads the
         catalog from memory and its copies' places from the store opened read-only, and the other search
         documents from the readers' files) while this one links projects: on two cores the build takes the
-        longer of the two, not their sum. The links go into the store only once the indexer has closed it.
+        longer of the two, not their sum. Both open the store read-only, the writer closed: a read-only open
+        beside a live writer failed now and then, when the writer's compaction deleted a file the reader had
+        just listed. The links go into the store, opened for writing again, once the indexer has closed it.
         Worker processes come from a fork server, never a fork of this process: a fork of a process with
         threads (a server, the store's own) can inherit a held lock and hang.
         """
@@ -494,10 +496,13 @@ class Builder:
         indexer.start()
         try:
             path = generation / "nt" / "links.nt"
-            self._timed("links", lambda: self._link(store, replica.result(), path))
+            reading = OxigraphStore.open_read_only(generation / "store")
+            self._timed("links", lambda: self._link(reading, replica.result(), path))
+            reading.close()
             while not catalog_read.wait(0.2):
                 if not indexer.is_alive():
                     break
+            store = OxigraphStore.create(generation / "store")
             store.load_ntriples(path, str(self.iris.graph("links")))
         finally:
             indexer.join()
@@ -509,6 +514,7 @@ class Builder:
         self.report.index_documents = manifest["documents"]
         self.report.steps["index documents"] = catalog_seconds.value
         self.report.steps["index"] = manifest["seconds"]["dictionary"] + manifest["seconds"]["index"]
+        return store
 
     def _link(self, store: OxigraphStore, replica: OxigraphStore, path: Path) -> None:
         """Link every project to the catalog entries that allow it (check/linking.py), into `path`."""

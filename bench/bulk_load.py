@@ -59,10 +59,16 @@ def main() -> None:
         nt = (root / "data" / "current" / "nt").resolve()
         files = sorted(p for p in nt.glob("*.nt") if p.stem not in ("catalog", "catalog_copies", "links", "shared"))
         graph = "https://example.org/graph/"
-        one: Callable[[OxigraphStore], None] = lambda s: [s.load_ntriples(f, graph + f.stem) for f in files]  # noqa: E731
         groups = batches(files, LOAD_BATCH_BYTES)
-        batched: Callable[[OxigraphStore], None] = lambda s: [  # noqa: E731
-            s.load_ntriples_files([(f, graph + f.stem) for f in group]) for group in groups]
+
+        def one(store: OxigraphStore) -> None:
+            for f in files:
+                store.load_ntriples(f, graph + f.stem)
+
+        def batched(store: OxigraphStore) -> None:
+            for group in groups:
+                store.load_ntriples_files([(f, graph + f.stem) for f in group])
+
         results: dict[str, list[tuple[float, float]]] = {"one call per document": [], "batched": []}
         for i in range(args.repeat):
             results["one call per document"].append(timed(one, root / f"one{i}"))

@@ -79,6 +79,19 @@ class KnowledgeStore(Protocol):
     def close(self) -> None: ...
 
 
+def _as_nquads(text: bytes, graph: str) -> bytes | None:
+    """N-Triples lines as N-Quads of `graph`: each line's closing " .\\n" gets the graph before it.
+
+    A literal never holds a raw line break, so " .\\n" only ever closes a line. None when a line is closed
+    otherwise (valid N-Triples, but not what `ntriples.nt_line` writes).
+    """
+    suffix = f" <{graph}> .\n".encode()
+    quads = text.replace(b" .\n", suffix)
+    if quads.count(suffix) != text.count(b"\n") or not text.endswith(b"\n"):
+        return None
+    return quads
+
+
 class OxigraphStore:
     """The embedded default: an on-disk Oxigraph database seen through rdflib (oxrdflib)."""
 
@@ -144,22 +157,16 @@ class OxigraphStore:
         if len({graph for _, graph in pieces}) == 1:
             text = b"".join(text for text, _ in pieces)
             self.inner.bulk_load(text, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(pieces[0][1]))
-        else:
-            quads = b"".join(self._as_nquads(text, graph) for text, graph in pieces)
-            self.inner.bulk_load(quads, format=ox.RdfFormat.N_QUADS)
-
-    def _as_nquads(self, text: bytes, graph: str) -> bytes:
-        """N-Triples lines as N-Quads of `graph`: each line's closing " .\\n" gets the graph before it.
-
-        A literal never holds a raw line break, so " .\\n" only ever closes a line. Lines closed otherwise
-        (valid N-Triples, but not what `ntriples.nt_line` writes) are loaded on their own, as N-Triples.
-        """
-        suffix = f" <{graph}> .\n".encode()
-        quads = text.replace(b" .\n", suffix)
-        if quads.count(suffix) != text.count(b"\n") or not text.endswith(b"\n"):
-            self.inner.bulk_load(text, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(graph))
-            return b""
-        return quads
+            return
+        quads = []
+        for text, graph in pieces:
+            converted = _as_nquads(text, graph)
+            if converted is None:  # loaded on its own, as N-Triples
+                self.inner.bulk_load(text, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(graph))
+            else:
+                quads.append(converted)
+        if quads:
+            self.inner.bulk_load(b"".join(quads), format=ox.RdfFormat.N_QUADS)
 
     def load_ntriples_text(self, text: str, graph: str) -> None:
         self.inner.bulk_load(text.encode(), format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(graph))

@@ -72,7 +72,10 @@ def _run_build(paths: tuple[Path, ...], data_dir: Path | None, base: str | None,
                keep_current: bool, as_json: bool) -> None:
     sources = ([*settings.bundled_corpus()] if bundled else []) + discover(paths)
     progress = (lambda _m: None) if as_json else (lambda m: click.echo(m, err=True))
-    builder = Builder(settings.data_dir(data_dir), settings.base_iri(base), progress)
+    try:
+        builder = Builder(settings.data_dir(data_dir), settings.base_iri(base), progress)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--base") from exc
     try:
         report = builder.run(sources, keep_current_sources=keep_current)
     except BuildLockedError as exc:

@@ -36,6 +36,7 @@ from .ontology.mapping import Mapper
 from .ontology.ntriples import nt_line, write_ntriples
 from .search.from_graph import DocumentParts, catalog_docs, combine, dictionary_words, document_parts
 from .search.index import build_index, read_manifest
+from .store.catalog_replica import CatalogReplica
 from .store.generations import Generations
 from .store.loader import BackgroundLoader
 from .store.repository import Repository
@@ -364,13 +365,14 @@ class Builder:
                     document.copies = []
                 self._timed("catalog", partial(self._load_catalog, loader, generation, revisions))
                 del revisions  # mapped and written: free it before the steps that read the graph
-                replica = _in_background(partial(self._prepare_links, generation))
+                files = {str(self.iris.document(name)): name for name in documents}
+                indexer = self._start_indexer(generation, [d.search for d in documents.values() if d.search], files)
+                replica = _in_background(partial(self._prepare_links, generation, files))
             finally:
                 self._timed("load", loader.finish)
             self._timed("flush", store.flush)
-            parts = [d.search for d in documents.values() if d.search is not None]
-            store.close()  # the links and the indexer read it read-only: no compaction runs under them
-            store = self._timed("post-load", lambda: self._after_load(generation, parts, replica))
+            store.close()  # the links read it read-only: no compaction runs under them
+            store = self._timed("post-load", lambda: self._after_load(generation, replica, indexer))
             self.report.triples = len(store)
             store.flush(compact=False)  # compacted before the links, which came in as one sorted file
             store.close()
@@ -463,60 +465,55 @@ class Builder:
             yield from self.mapper.revision(revision)
             yield from self.mapper.issues(f"catalog-{revision.revision}", revision.issues)
 
-    def _prepare_links(self, generation: Path) -> OxigraphStore:
-        """What the links need before the store is loaded: the catalog in memory, the check's code and its
+    def _start_indexer(self, generation: Path, parts: list[Path], files: dict[str, str]) -> IndexerProcess:
+        """The search index, built by a process of its own from the readers' search documents and the catalog's
+        files: it needs nothing from the store, so it runs while the store loads and the links are made.
+
+        Both it and the links are CPU-bound pure Python: on two cores the build takes the longer of the two, not
+        their sum. It comes from the fork server, never a fork of this process: a fork of a process with
+        threads (a server, the store's own) can inherit a held lock and hang.
+        """
+        context = multiprocessing.get_context("forkserver")
+        seconds = context.Value("d", 0.0)
+        process = context.Process(target=_index, name="budgetkg-index",
+                                  args=(generation, str(self.iris.graph("catalog")), files, parts, seconds))
+        process.start()
+        return IndexerProcess(process, seconds)
+
+    def _prepare_links(self, generation: Path, files: dict[str, str]) -> CatalogReplica:
+        """What the links need before the store is loaded: the catalog replica, the check's code and its
         segmenter (≈ 0.8 s), made on a thread while this one waits for the load and its flush (both in Rust,
         without the GIL)."""
         from .check.linking import link_triples  # noqa: F401  (imported now, while the load runs)
         from .check.text import segmenter
 
         segmenter()
-        return catalog_replica(generation / CATALOG, str(self.iris.graph("catalog")))
+        return read_replica(generation, str(self.iris.graph("catalog")), files)
 
-    def _after_load(self, generation: Path, parts: list[Path], replica: Future[OxigraphStore]) -> OxigraphStore:
-        """Steps that read the loaded graph: the search index and the project → catalog links, side by side.
+    def _after_load(self, generation: Path, replica: Future[CatalogReplica], indexer: IndexerProcess) -> OxigraphStore:
+        """The steps that read the loaded store: the project → catalog links, and the wait for the indexer.
 
-        Both are CPU-bound pure Python and independent, so another process writes the index (it reads the
-        catalog from memory and its copies' places from the store opened read-only, and the other search
-        documents from the readers' files) while this one links projects: on two cores the build takes the
-        longer of the two, not their sum. Both open the store read-only, the writer closed: a read-only open
-        beside a live writer failed now and then, when the writer's compaction deleted a file the reader had
-        just listed. The links go into the store, opened for writing again, once the indexer has closed it.
-        Worker processes come from a fork server, never a fork of this process: a fork of a process with
-        threads (a server, the store's own) can inherit a held lock and hang.
+        The links read the store opened read-only with the writer closed (a read-only open beside a live writer
+        failed now and then, when the writer's compaction deleted a file the reader had just listed), then go
+        into the store opened for writing again.
         """
-        context = multiprocessing.get_context("forkserver")
-        catalog_read, catalog_seconds = context.Event(), context.Value("d", 0.0)
-        started = time.perf_counter()
-        indexer = context.Process(
-            target=_index, name="budgetkg-index",
-            args=(generation / "store", generation / CATALOG, parts, generation / "index", catalog_read,
-                  catalog_seconds, str(self.iris.graph("catalog"))),
-        )
-        indexer.start()
-        try:
-            path = generation / "nt" / "links.nt"
-            reading = OxigraphStore.open_read_only(generation / "store")
-            self._timed("links", lambda: self._link(reading, replica.result(), path))
-            reading.close()
-            while not catalog_read.wait(0.2):
-                if not indexer.is_alive():
-                    break
-            store = OxigraphStore.create(generation / "store")
-            store.load_ntriples(path, str(self.iris.graph("links")))
-        finally:
-            indexer.join()
-        self.report.steps["links ∥ index"] = time.perf_counter() - started
+        path = generation / "nt" / "links.nt"
+        reading = OxigraphStore.open_read_only(generation / "store")
+        self._timed("links", lambda: self._link(reading, replica.result(), path))
+        reading.close()
+        store = OxigraphStore.create(generation / "store")
+        store.load_ntriples(path, str(self.iris.graph("links")))
+        self._timed("index wait", indexer.process.join)
         shutil.rmtree(generation / "search")
-        if indexer.exitcode != 0:
-            raise RuntimeError(f"building the search index failed (exit code {indexer.exitcode})")
+        if indexer.process.exitcode != 0:
+            raise RuntimeError(f"building the search index failed (exit code {indexer.process.exitcode})")
         manifest = read_manifest(generation / "index")
         self.report.index_documents = manifest["documents"]
-        self.report.steps["index documents"] = catalog_seconds.value
+        self.report.steps["index documents"] = indexer.catalog_seconds.value
         self.report.steps["index"] = manifest["seconds"]["dictionary"] + manifest["seconds"]["index"]
         return store
 
-    def _link(self, store: OxigraphStore, replica: OxigraphStore, path: Path) -> None:
+    def _link(self, store: OxigraphStore, replica: CatalogReplica, path: Path) -> None:
         """Link every project to the catalog entries that allow it (check/linking.py), into `path`."""
         from .check.linking import GraphView, link_triples
 
@@ -524,34 +521,28 @@ class Builder:
         self.report.links = write_ntriples(path, link_triples(GraphView(store, repo), self.iris))
 
 
-def _index(store: Path, catalog: Path, parts: list[Path], directory: Path, catalog_read: Any, seconds: Any,
-           graph: str) -> None:
-    """The indexer process: the catalog's search documents (from the catalog in memory, the copies' places
-    from the store), then the index of all of them."""
+@dataclass(frozen=True)
+class IndexerProcess:
+    process: multiprocessing.process.BaseProcess
+    catalog_seconds: Any  # a shared double: the seconds it took to make the catalog's search documents
+
+
+def _index(generation: Path, graph: str, files: dict[str, str], parts: list[Path], seconds: Any) -> None:
+    """The indexer process: the catalog's search documents (from its replica), then the index of them and of
+    the readers' search documents."""
     started = time.perf_counter()
-    disk = OxigraphStore.open_read_only(store)
-    try:
-        entries = list(catalog_docs(Repository(disk, catalog=catalog_replica(catalog, graph))))
-    finally:
-        disk.close()
-        catalog_read.set()
+    replica = read_replica(generation, graph, files, first_file_only=True)  # a search result shows one source
+    entries = list(catalog_docs(Repository(replica.store, catalog=replica)))
+    del replica
     seconds.value = time.perf_counter() - started
     loaded: list[DocumentParts] = [_load_pickle(file) for file in parts]
     docs = list(combine(loaded, entries))
-    build_index(docs, directory, dictionary_words=dictionary_words(docs))
+    build_index(docs, generation / "index", dictionary_words=dictionary_words(docs))
 
 
-def catalog_replica(path: Path, graph: str) -> OxigraphStore:
-    """The catalog graph without its copies' places, in memory, for the steps that read the catalog.
-
-    Reading a term from the on-disk store costs a lookup of its string (≈ 10 µs); the catalog queries of
-    the check's model and of the search documents read about 60,000 of them, at any corpus size. From
-    memory they take a fifth of the time. The copies' places (a million at a thousand documents) stay on
-    disk: in memory they would cost a gigabyte.
-    """
-    replica = OxigraphStore.in_memory()
-    replica.load_ntriples(path, graph)
-    return replica
+def read_replica(generation: Path, graph: str, files: dict[str, str], first_file_only: bool = False) -> CatalogReplica:
+    """The catalog graph (`graph`) of a generation as the steps after the load read it (CatalogReplica)."""
+    return CatalogReplica.read(generation / CATALOG, generation / CATALOG_COPIES, graph, files, first_file_only)
 
 
 def _in_background(action: Callable[[], T]) -> Future[T]:

@@ -7,6 +7,7 @@ links stay valid. Non-ASCII segments are percent-encoded so every client can use
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from pathlib import PurePosixPath
 from urllib.parse import quote
@@ -39,6 +40,8 @@ class CachedNamespace:
 
 BK = CachedNamespace("https://w3id.org/budgetkg/ns#")
 DEFAULT_BASE = "https://example.org/budgetkg/"
+# An absolute IRI (RFC 3987: a scheme, then no character an IRI forbids) with no query or fragment to append to.
+_BASE = re.compile(r'^[A-Za-z][A-Za-z0-9+.-]*:[^\x00-\x20<>"{}|\\^`?#]+$')
 
 
 def segment(text: str) -> str:
@@ -52,9 +55,14 @@ def doc_stem(file: str) -> str:
 
 
 class Iris:
-    """Mints the IRIs of one graph; `base` must end with '/'."""
+    """Mints the IRIs of one graph under `base` (a '/' is added when it does not end with one)."""
 
     def __init__(self, base: str = DEFAULT_BASE) -> None:
+        """Raises ValueError for a base that is not an absolute IRI: everything minted under it is trusted as
+        valid when loaded (`store.OxigraphStore._load`), so a bad base must stop the build here."""
+        if not _BASE.match(base):
+            raise ValueError(f"the IRI base {base!r} is not an absolute IRI without a query or fragment "
+                             f"(for example {DEFAULT_BASE})")
         if not base.endswith("/"):
             base += "/"
         self.base = base

@@ -8,7 +8,6 @@ must appear in the query's SELECT list: Oxigraph substitutes only projected vari
 from __future__ import annotations
 
 import json
-import re
 import typing
 from collections.abc import Callable, Iterable
 from functools import cache
@@ -18,6 +17,7 @@ from typing import Any
 from rdflib import Literal, URIRef
 from rdflib.term import Node
 
+from .catalog_replica import CatalogReplica, Places, add_place, parse_location
 from .store import PREFIXES, KnowledgeStore, Row
 
 Record = dict[str, Any]
@@ -35,9 +35,6 @@ def load_query(name: str) -> str:
 
 def _split(value: str | None) -> list[str]:
     return [v for v in (value or "").split("|") if v]
-
-
-_LOCATION = re.compile(r"^(?P<doc>[^#]+)#L(?P<line>\d+)(?:-L(?P<end>\d+))?$")
 
 
 def by_position(records: Iterable[Record]) -> list[Record]:
@@ -59,13 +56,14 @@ _NO_VALUES: tuple[list[str], list[str], list[str]] = ([], [], [])
 class Repository:
     """Queries that answer the CLI commands and the pages."""
 
-    def __init__(self, store: KnowledgeStore, catalog: KnowledgeStore | None = None) -> None:
-        """`catalog`, when given, answers the catalog queries whose size does not grow with the corpus (the
-        revisions, their departments and entries, but not where each copy is printed): a copy of the catalog
-        graph kept in memory, which answers them several times faster than the store on disk."""
+    def __init__(self, store: KnowledgeStore, catalog: CatalogReplica | None = None) -> None:
+        """`catalog`, when given, answers the catalog queries and where each copy is printed, and names the
+        documents: the build's replica of the catalog (store/catalog_replica.py), several times faster than the
+        store on disk."""
         self.store = store
-        self.catalog = catalog if catalog is not None else store
-        self._files: dict[str, str] | None = None
+        self.catalog: KnowledgeStore = catalog.store if catalog is not None else store
+        self._places = catalog.places if catalog is not None else None
+        self._files: dict[str, str] | None = dict(catalog.files) if catalog is not None else None
         self._kept: dict[tuple[str, tuple[tuple[str, Any], ...]], Any] = {}
 
     def documents(self) -> list[Record]:
@@ -79,13 +77,9 @@ class Repository:
 
     def _place(self, location: str) -> tuple[str, int, int] | None:
         """(file, line, end line) of a location IRI, without building a record (over a million at scale)."""
-        match = _LOCATION.match(location)
-        if match is None:
-            return None
         if self._files is None:
             self._files = {d["id"]: d["file"] for d in self.documents()}
-        line = int(match["line"])
-        return self._files.get(match["doc"], match["doc"]), line, int(match["end"]) if match["end"] else line
+        return parse_location(location, self._files)
 
     def sources(self, joined: str | None) -> list[Record]:
         return self._locations(_split(joined))
@@ -176,7 +170,8 @@ class Repository:
         return out
 
     def _entry_values(self, revision: str) -> dict[str, tuple[list[str], list[str], list[str]]]:
-        """Entry IRI → (flags, printed names, variant names), each without repeats."""
+        """Entry IRI → (flags, printed names, variant names), each sorted without repeats: a property's values
+        have no order in RDF, and each store gives them in its own (on disk and in memory they differed)."""
         def read() -> dict[str, tuple[list[str], list[str], list[str]]]:
             values: dict[str, tuple[list[str], list[str], list[str]]] = {}
             for r in self._select("catalog_entry_values", on=self.catalog, revision=revision):
@@ -184,6 +179,9 @@ class Repository:
                 for kept, value in zip(lists, (r["flag"], r["printed"], r["variant"]), strict=True):
                     if value is not None and value not in kept:
                         kept.append(value)
+            for lists in values.values():
+                for kept in lists:
+                    kept.sort()
             return values
 
         return self._keep("entry_values", {"revision": revision}, read)
@@ -192,20 +190,22 @@ class Repository:
         """Entry IRI → the location IRIs of its copies (`source` reads one as {file, line, end_line})."""
         return {r["entry"]: _split(r["locs"]) for r in self._select("catalog_entry_sources", revision=revision)}
 
-    def entry_places(self, revision: str) -> dict[str, dict[str, tuple[int, int]]]:
+    def entry_places(self, revision: str) -> Places:
         """Entry IRI → {document file → (line, end line)} of its first copy in each document.
 
         Every copy of every entry (a catalog in each of a thousand documents: over a million) is read once per
         repository and kept in this compact form: the search documents and the check's model both need it, and
-        a dict per copy took most of the model's memory.
+        a dict per copy took most of the model's memory. The build's replica has them read from its file.
         """
-        def read() -> dict[str, dict[str, tuple[int, int]]]:
-            places: dict[str, dict[str, tuple[int, int]]] = {}
+        def read() -> Places:
+            if self._places is not None:
+                return {r["entry"]: self._places[r["entry"]]
+                        for r in self._select_kept("catalog_entries", revision=revision) if r["entry"] in self._places}
+            places: Places = {}
             for entry_iri, locations in self._entry_locations(revision).items():
                 entry = places.setdefault(entry_iri, {})
                 for place in filter(None, map(self._place, locations)):
-                    file, line = place[0], place[1:]
-                    entry[file] = min(entry.get(file, line), line)
+                    add_place(entry, place, first_file_only=False)
             return places
 
         return self._keep("entry_places", {"revision": revision}, read)

@@ -155,21 +155,31 @@ class OxigraphStore:
     def _bulk_load(self, pieces: list[tuple[bytes, str]]) -> None:
         """One call of the bulk loader for N-Triples text of one or several graphs."""
         if len({graph for _, graph in pieces}) == 1:
-            text = b"".join(text for text, _ in pieces)
-            self.inner.bulk_load(text, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(pieces[0][1]))
+            self._load(b"".join(text for text, _ in pieces), pieces[0][1])
             return
         quads = []
         for text, graph in pieces:
             converted = _as_nquads(text, graph)
             if converted is None:  # loaded on its own, as N-Triples
-                self.inner.bulk_load(text, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(graph))
+                self._load(text, graph)
             else:
                 quads.append(converted)
         if quads:
-            self.inner.bulk_load(b"".join(quads), format=ox.RdfFormat.N_QUADS)
+            self._load(b"".join(quads), None)
 
     def load_ntriples_text(self, text: str, graph: str) -> None:
-        self.inner.bulk_load(text.encode(), format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(graph))
+        self._load(text.encode(), graph)
+
+    def _load(self, data: bytes, graph: str | None) -> None:
+        """Bulk-load N-Triples into `graph`, or N-Quads when it is None.
+
+        Leniently (IRIs not validated again: 0.7 of the time in memory, 0.9 on disk): only the build loads, and
+        only what `ontology.ntriples` wrote from IRIs minted under a base `ontology.iris.Iris` checked.
+        """
+        if graph is None:
+            self.inner.bulk_load(data, format=ox.RdfFormat.N_QUADS, lenient=True)
+        else:
+            self.inner.bulk_load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(graph), lenient=True)
 
     def clear_graph(self, graph: str) -> None:
         self.inner.remove_graph(ox.NamedNode(graph))

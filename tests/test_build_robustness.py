@@ -166,3 +166,12 @@ def test_the_console_script_ends_at_once_with_the_commands_exit_code_and_output(
     assert units.returncode == 0 and json.loads(units.stdout)
     usage = console("catalog", "entries", "--data-dir", str(tmp_path))
     assert usage.returncode == 2 and "--revision" in usage.stderr
+
+
+def test_a_base_that_is_not_an_absolute_iri_stops_the_build_before_it_starts(tmp_path: Path) -> None:
+    """The store loads what the build minted without checking each IRI again, so the base is checked first."""
+    code, out = run("build", "--no-bundled", str(CORPUS[SMALL]), "--base", "budget kg/", "--data-dir",
+                    str(tmp_path / "data"))
+    assert code == 2
+    assert "--base" in out and "not an absolute IRI" in out
+    assert not (tmp_path / "data").exists()

@@ -15,11 +15,12 @@ from web_fixtures import *  # noqa: F403  (fixtures: server, web_app, ws)
 from budgetkg.check.linking import link_triples
 from budgetkg.ontology.iris import Iris
 from budgetkg.ontology.ntriples import nt_line
+from budgetkg.pipeline import read_replica
 from budgetkg.search.building import payload
 from budgetkg.search.documents import DOC_TYPES
 from budgetkg.search.from_graph import documents_from_graph
 from budgetkg.search.index import open_index
-from budgetkg.store.repository import Repository
+from budgetkg.store.repository import Repository, first_place
 from budgetkg.store.store import SparqlServiceStore
 
 
@@ -71,7 +72,7 @@ def test_the_build_indexes_in_order_exactly_the_documents_the_whole_graph_gives(
 
 
 def test_the_builds_links_read_from_the_catalog_in_memory_are_those_of_the_whole_graph(ws: Any) -> None:
-    """The build links projects with the catalog graph copied into memory (`catalog_replica`); linking over
+    """The build links projects with the catalog graph copied into memory (`CatalogReplica`); linking over
     the store on disk alone must give the same triples."""
     iris = Iris(ws.base)
     expected = ox.Store()
@@ -81,3 +82,22 @@ def test_the_builds_links_read_from_the_catalog_in_memory_are_those_of_the_whole
              for q in ws.store.inner.quads_for_pattern(None, None, None, ox.NamedNode(str(iris.graph("links"))))}
     assert len(built) > 10_000
     assert built == {(q.subject, q.predicate, q.object) for q in expected}
+
+
+def test_the_replicas_places_read_from_the_copies_file_are_those_the_store_gives(ws: Any) -> None:
+    """The steps after the load read where each entry is printed from the catalog copies' file, not the store:
+    every revision's places, and the first document's alone (all the search documents need), must agree."""
+    iris = Iris(ws.base)
+    files = {d["id"]: d["file"] for d in ws.repo.documents()}
+    replica = read_replica(ws.generation, str(iris.graph("catalog")), files)
+    first_only = read_replica(ws.generation, str(iris.graph("catalog")), files, first_file_only=True)
+    from_replica, from_first = Repository(ws.store, catalog=replica), Repository(first_only.store, catalog=first_only)
+    copies = 0
+    for revision in [r["revision"] for r in ws.repo.revisions()]:
+        places = ws.repo.entry_places(revision)
+        copies += sum(len(p) for p in places.values())
+        assert from_replica.entry_places(revision) == places
+        assert {e: first_place(p) for e, p in from_first.entry_places(revision).items()} == {
+            e: first_place(p) for e, p in places.items()}
+        assert from_first.entries(revision, sources="first") == ws.repo.entries(revision, sources="first")
+    assert copies > 5_000

@@ -10,6 +10,7 @@ tests: tantivy (the default, tantivy_index.py) and whoosh (whoosh_index.py); `$B
 from __future__ import annotations
 
 import contextlib
+import importlib
 import os
 import shutil
 import uuid
@@ -17,17 +18,18 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Protocol
 
-from . import tantivy_index, whoosh_index
 from .building import EngineWriter, build_fresh
 from .documents import SearchDoc
 from .request import IndexUnavailable, SearchRequest, SearchResult
 from .searching import IndexSearcher, read_manifest
 
-ENGINES: dict[str, tuple[EngineWriter, type[IndexSearcher]]] = {
-    tantivy_index.ENGINE: (tantivy_index.write_tantivy, tantivy_index.TantivySearchIndex),
-    whoosh_index.ENGINE: (whoosh_index.write_whoosh, whoosh_index.WhooshSearchIndex),
+# Engine name → its module (imported when an index of that engine is built or opened: each imports its library)
+# and that module's writer and searcher.
+ENGINES = {
+    "tantivy": ("tantivy_index", "write_tantivy", "TantivySearchIndex"),
+    "whoosh": ("whoosh_index", "write_whoosh", "WhooshSearchIndex"),
 }
-DEFAULT_ENGINE = tantivy_index.ENGINE
+DEFAULT_ENGINE = "tantivy"
 
 
 class SearchIndex(Protocol):
@@ -62,7 +64,7 @@ def build_index(
     (default) or "whoosh" (also via $BUDGETKG_SEARCH_ENGINE).
     """
     name = engine_name(engine)
-    write, _ = ENGINES[name]
+    write, _ = _engine(name)
     return build_fresh(
         docs, Path(directory), engine=name, write=write, dictionary_words=dictionary_words, segmenter=segmenter
     )
@@ -75,14 +77,20 @@ def engine_name(requested: str | None = None) -> str:
     return name
 
 
+def _engine(name: str) -> tuple[EngineWriter, type[IndexSearcher]]:
+    module, writer, searcher = ENGINES[name]
+    engine = importlib.import_module(f".{module}", __package__)
+    return getattr(engine, writer), getattr(engine, searcher)
+
+
 def open_index(directory: Path) -> IndexSearcher:
     """Opens a built index (a directory or a symlink to one) with the engine that built it; raises
     IndexUnavailable with a clear message."""
     manifest = read_manifest(Path(directory))
-    name = manifest.get("engine", whoosh_index.ENGINE)  # indexes from before there was a choice are whoosh's
+    name = manifest.get("engine", "whoosh")  # indexes from before there was a choice are whoosh's
     if name not in ENGINES:
         raise IndexUnavailable(f"the index at {directory} was built by the engine {name!r}, which this build lacks")
-    _, searcher = ENGINES[name]
+    _, searcher = _engine(name)
     return searcher(Path(directory))
 
 

@@ -29,8 +29,6 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any, NamedTuple
 
-from whoosh.analysis import Token, Tokenizer
-
 from .segmenter import Segmenter
 
 SUBWORD_LENGTHS = (2, 3, 4)
@@ -150,7 +148,7 @@ def bigram_tokens(text: str) -> list[tuple[str, int, int]]:
     return out
 
 
-# --------------------------------------------------------------------------- whoosh glue
+# --------------------------------------------------------------------------- segmenters by key
 
 # Whoosh pickles the schema (analyzers included) into the index's table of contents, so a tokenizer must not
 # carry its segmenter (a Rust object, and the whole jieba dictionary). It carries a key; the process that builds
@@ -169,73 +167,10 @@ def registered_segmenter(key: str) -> Segmenter:
         raise RuntimeError(f"no segmenter registered for index key {key!r}; open the index with open_index()") from None
 
 
-class WordTokenizer(Tokenizer):
-    """Whoosh tokenizer for the word stream; `mode="query"` leaves the search-mode sub-words out."""
+def __getattr__(name: str) -> Any:
+    """The whoosh analyzers lived here: an index built then names them in its pickled schema (whoosh_analysis)."""
+    if name in ("WordTokenizer", "BigramTokenizer"):
+        from . import whoosh_analysis
 
-    def __init__(self, segmenter_key: str) -> None:
-        self.segmenter_key = segmenter_key
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, WordTokenizer) and other.segmenter_key == self.segmenter_key
-
-    def __hash__(self) -> int:
-        return hash(self.segmenter_key)
-
-    def __call__(  # type: ignore[override]
-        self,
-        value: str,
-        positions: bool = False,
-        chars: bool = False,
-        keeporiginal: bool = False,
-        removestops: bool = True,
-        start_pos: int = 0,
-        start_char: int = 0,
-        tokenize: bool = True,
-        mode: str = "",
-        **kwargs: Any,
-    ) -> Iterator[Token]:
-        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        segmenter = registered_segmenter(self.segmenter_key)
-        for wt in word_tokens(segmenter, value, subwords=mode != "query"):
-            t.text = wt.text
-            t.boost = 1.0
-            t.stopped = False
-            if keeporiginal:
-                t.original = wt.text
-            if positions:
-                t.pos = start_pos + wt.pos
-            if chars:
-                t.startchar = start_char + wt.start
-                t.endchar = start_char + wt.end
-            yield t
-
-
-class BigramTokenizer(Tokenizer):
-    """Whoosh tokenizer for the bigram stream (phrase matching)."""
-
-    def __call__(  # type: ignore[override]
-        self,
-        value: str,
-        positions: bool = False,
-        chars: bool = False,
-        keeporiginal: bool = False,
-        removestops: bool = True,
-        start_pos: int = 0,
-        start_char: int = 0,
-        tokenize: bool = True,
-        mode: str = "",
-        **kwargs: Any,
-    ) -> Iterator[Token]:
-        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        for pos, (text, start, end) in enumerate(bigram_tokens(value)):
-            t.text = text
-            t.boost = 1.0
-            t.stopped = False
-            if keeporiginal:
-                t.original = text
-            if positions:
-                t.pos = start_pos + pos
-            if chars:
-                t.startchar = start_char + start
-                t.endchar = start_char + end
-            yield t
+        return getattr(whoosh_analysis, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

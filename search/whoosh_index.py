@@ -34,7 +34,7 @@ from .postings import PostingCache
 from .request import SearchError
 from .searching import IndexSearcher
 from .segmenter import Segmenter
-from .tokenizer import BigramTokenizer, WordTokenizer
+from .whoosh_analysis import BigramTokenizer, WordTokenizer
 
 ENGINE = "whoosh"
 WRITER_MEMORY_MB = 256

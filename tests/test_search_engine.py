@@ -23,7 +23,8 @@ from budgetkg.search import (
 )
 from budgetkg.search.dictionary import Synonyms, build_dictionary
 from budgetkg.search.segmenter import make_segmenter
-from budgetkg.search.tokenizer import WordTokenizer, register_segmenter, word_tokens
+from budgetkg.search.tokenizer import register_segmenter, word_tokens
+from budgetkg.search.whoosh_analysis import WordTokenizer
 
 YONGHE = "永和县行政审批服务管理局"
 XIAOYI = "孝义市行政审批服务管理局"

@@ -12,7 +12,6 @@ from __future__ import annotations
 import gc
 import hashlib
 import multiprocessing
-import multiprocessing.forkserver
 import os
 import pickle
 import shutil
@@ -34,6 +33,7 @@ from .graph.table_checks import check_document
 from .ontology.iris import Iris, doc_stem
 from .ontology.mapping import Mapper
 from .ontology.ntriples import nt_line, write_ntriples
+from .processes import Deferred, single_threaded, warm_fork_server
 from .search.from_graph import DocumentParts, catalog_docs, combine, dictionary_words, document_parts
 from .search.index import build_index, read_manifest
 from .store.catalog_replica import CatalogReplica
@@ -275,20 +275,10 @@ WORKERS_FROM_DOCUMENTS = 8
 # With workers, documents' triples load in batches of this much N-Triples (store.loader.BackgroundLoader):
 # about LOAD_CHUNK_LINES lines, a dozen documents. Reading in this process leaves a core idle: each loads at once.
 LOAD_BATCH_BYTES = 16_000_000
+INDEXER = "budgetkg-index"  # the indexer process's name
 # The catalog graph's two files in a generation (`Builder._load_catalog`).
 CATALOG = Path("nt", "catalog.nt")
 CATALOG_COPIES = Path("nt", "catalog_copies.nt")
-
-
-def _warm_fork_server() -> None:
-    """Start the fork server now, with this module (and so every step's code) imported in it once.
-
-    The read workers and the indexer are forked from it: they then start at once instead of each importing
-    rdflib, Oxigraph, the readers and the search engine (≈ 0.5 s a process), and the server imports them on
-    the other core while this process starts reading.
-    """
-    multiprocessing.set_forkserver_preload([__name__])
-    multiprocessing.forkserver.ensure_running()
 
 
 def _workers(tasks: list[DocumentTask]) -> int:
@@ -337,7 +327,6 @@ class Builder:
     # ------------------------------------------------------------------ the build
     def run(self, paths: list[Path], keep_current_sources: bool = False) -> BuildReport:
         started = time.perf_counter()
-        _warm_fork_server()
         with self.generations.lock(), _without_cycle_collection():
             current = self.generations.current()
             built = {d["file"]: d for d in (self.generations.manifest() or {}).get("documents", [])}
@@ -347,8 +336,9 @@ class Builder:
             generation = self.generations.new()
             for folder in ("records", "sources", "nt", "search"):
                 (generation / folder).mkdir()
-            store = OxigraphStore.create(generation / "store")
             tasks = self._tasks(paths, generation, current, built)
+            indexer = _early_indexer(tasks)  # before the store and the loader start their threads
+            store = OxigraphStore.create(generation / "store")
             loader = BackgroundLoader(store, LOAD_BATCH_BYTES if _workers(tasks) else 0)
             try:
                 t = time.perf_counter()
@@ -366,13 +356,18 @@ class Builder:
                 self._timed("catalog", partial(self._load_catalog, loader, generation, revisions))
                 del revisions  # mapped and written: free it before the steps that read the graph
                 files = {str(self.iris.document(name)): name for name in documents}
-                indexer = self._start_indexer(generation, [d.search for d in documents.values() if d.search], files)
+                indexer = indexer or Deferred(multiprocessing.get_context("forkserver"), _index, INDEXER)
+                indexer.run(generation, str(self.iris.graph("catalog")), files,
+                            [d.search for d in documents.values() if d.search])
                 replica = _in_background(partial(self._prepare_links, generation, files))
-            finally:
                 self._timed("load", loader.finish)
-            self._timed("flush", store.flush)
-            store.close()  # the links read it read-only: no compaction runs under them
-            store = self._timed("post-load", lambda: self._after_load(generation, replica, indexer))
+                self._timed("flush", store.flush)
+                store.close()  # the links read it read-only: no compaction runs under them
+                store = self._timed("post-load", lambda: self._after_load(generation, replica, indexer))
+            finally:
+                loader.finish()  # after a failure: no load still running when the generation is removed
+                if indexer is not None:
+                    indexer.close()
             self.report.triples = len(store)
             store.flush(compact=False)  # compacted before the links, which came in as one sorted file
             store.close()
@@ -465,21 +460,6 @@ class Builder:
             yield from self.mapper.revision(revision)
             yield from self.mapper.issues(f"catalog-{revision.revision}", revision.issues)
 
-    def _start_indexer(self, generation: Path, parts: list[Path], files: dict[str, str]) -> IndexerProcess:
-        """The search index, built by a process of its own from the readers' search documents and the catalog's
-        files: it needs nothing from the store, so it runs while the store loads and the links are made.
-
-        Both it and the links are CPU-bound pure Python: on two cores the build takes the longer of the two, not
-        their sum. It comes from the fork server, never a fork of this process: a fork of a process with
-        threads (a server, the store's own) can inherit a held lock and hang.
-        """
-        context = multiprocessing.get_context("forkserver")
-        seconds = context.Value("d", 0.0)
-        process = context.Process(target=_index, name="budgetkg-index",
-                                  args=(generation, str(self.iris.graph("catalog")), files, parts, seconds))
-        process.start()
-        return IndexerProcess(process, seconds)
-
     def _prepare_links(self, generation: Path, files: dict[str, str]) -> CatalogReplica:
         """What the links need before the store is loaded: the catalog replica, the check's code and its
         segmenter (≈ 0.8 s), made on a thread while this one waits for the load and its flush (both in Rust,
@@ -490,7 +470,7 @@ class Builder:
         segmenter()
         return read_replica(generation, str(self.iris.graph("catalog")), files)
 
-    def _after_load(self, generation: Path, replica: Future[CatalogReplica], indexer: IndexerProcess) -> OxigraphStore:
+    def _after_load(self, generation: Path, replica: Future[CatalogReplica], indexer: Deferred) -> OxigraphStore:
         """The steps that read the loaded store: the project → catalog links, and the wait for the indexer.
 
         The links read the store opened read-only with the writer closed (a read-only open beside a live writer
@@ -503,13 +483,11 @@ class Builder:
         reading.close()
         store = OxigraphStore.create(generation / "store")
         store.load_ntriples(path, str(self.iris.graph("links")))
-        self._timed("index wait", indexer.process.join)
+        catalog_seconds = self._timed("index wait", indexer.result)
         shutil.rmtree(generation / "search")
-        if indexer.process.exitcode != 0:
-            raise RuntimeError(f"building the search index failed (exit code {indexer.process.exitcode})")
         manifest = read_manifest(generation / "index")
         self.report.index_documents = manifest["documents"]
-        self.report.steps["index documents"] = indexer.catalog_seconds.value
+        self.report.steps["index documents"] = catalog_seconds
         self.report.steps["index"] = manifest["seconds"]["dictionary"] + manifest["seconds"]["index"]
         return store
 
@@ -521,23 +499,31 @@ class Builder:
         self.report.links = write_ntriples(path, link_triples(GraphView(store, repo), self.iris))
 
 
-@dataclass(frozen=True)
-class IndexerProcess:
-    process: multiprocessing.process.BaseProcess
-    catalog_seconds: Any  # a shared double: the seconds it took to make the catalog's search documents
+def _early_indexer(tasks: list[DocumentTask]) -> Deferred | None:
+    """The indexer's process, forked now from this one when that is safe and no fork server is needed for read
+    workers (budgetkg/processes.py); else None, and it comes from the fork server once the catalog is written."""
+    if not _workers(tasks) and single_threaded():
+        return Deferred(multiprocessing.get_context("fork"), _index, INDEXER)
+    warm_fork_server([__name__])
+    return None
 
 
-def _index(generation: Path, graph: str, files: dict[str, str], parts: list[Path], seconds: Any) -> None:
-    """The indexer process: the catalog's search documents (from its replica), then the index of them and of
-    the readers' search documents."""
+def _index(generation: Path, graph: str, files: dict[str, str], parts: list[Path]) -> float:
+    """The search index, in a process of its own: the catalog's search documents (from its replica, in the
+    seconds returned), then the index of them and of the readers' search documents.
+
+    It needs nothing from the store, so it runs while the store loads and the links are made: both are
+    CPU-bound pure Python, and on two cores the build takes the longer of the two, not their sum.
+    """
     started = time.perf_counter()
     replica = read_replica(generation, graph, files, first_file_only=True)  # a search result shows one source
     entries = list(catalog_docs(Repository(replica.store, catalog=replica)))
     del replica
-    seconds.value = time.perf_counter() - started
+    seconds = time.perf_counter() - started
     loaded: list[DocumentParts] = [_load_pickle(file) for file in parts]
     docs = list(combine(loaded, entries))
     build_index(docs, generation / "index", dictionary_words=dictionary_words(docs))
+    return seconds
 
 
 def read_replica(generation: Path, graph: str, files: dict[str, str], first_file_only: bool = False) -> CatalogReplica:

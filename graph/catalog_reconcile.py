@@ -11,6 +11,7 @@ by comparing how many departments it holds with the others.
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -38,7 +39,7 @@ Pair = tuple[int | None, int | None]
 def majority(values: Iterable[T]) -> T:
     """The value most readings give; a tie goes to the reading printed first (document order)."""
     readings = list(values)
-    if all(v == readings[0] for v in readings[1:]):
+    if readings.count(readings[0]) == len(readings):  # the usual case, tested in C: a thousand copies agree
         return readings[0]
     counts = Counter(readings)
     best = max(counts.values())
@@ -201,9 +202,13 @@ def _merge_revision(name: str, copies: list[CatalogCopy]) -> _Merged:
 
 
 def _reading(copy: CatalogCopy) -> Hashable:
-    """What a copy prints, line numbers aside: two copies with one reading align identically."""
+    """What a copy prints, where aside (its lines, and the file and line its evidence of a department cites):
+    two copies with one reading align identically. With the place kept, every document attaching a catalog
+    whose department is recovered was a reading of its own, and aligning them grew with the square of their
+    number (a fifth of a build of a thousand documents)."""
+    here = re.compile(re.escape(copy.notice.source.file) + r":\d+")
     rows = tuple((r.block, r.code, r.printed_code, r.level, r.name, r.name_raw, r.department, tuple(r.flags),
-                  r.parent_code, r.department_evidence) for r in copy.rows)
+                  r.parent_code, r.department_evidence and here.sub("", r.department_evidence)) for r in copy.rows)
     return rows, tuple(copy.truncated_blocks)
 
 
@@ -310,7 +315,8 @@ def _entry(slot: Sequence[CatalogRow], department: str | None, evidence: str | N
     for row in slot:
         if row.name != name:
             variants.setdefault(row.name, []).append(row.source)
-    flags = [f for f in ROW_FLAGS if sum(f in r.flags for r in slot) * 2 > len(slot)]
+    printed = Counter(f for r in slot for f in r.flags)
+    flags = [f for f in ROW_FLAGS if printed[f] * 2 > len(slot)]
     if evidence:
         flags.append("recovered_department")
     return CatalogEntry(

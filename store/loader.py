@@ -38,8 +38,10 @@ class BackgroundLoader:
         self._queue.put((path, graph))
 
     def finish(self) -> None:
-        self._queue.put(_DONE)
-        self._thread.join()
+        """Wait for every file submitted; called again once it has returned, only raise what failed."""
+        if self._thread.is_alive():
+            self._queue.put(_DONE)
+            self._thread.join()
         if self._error is not None:
             raise self._error
 

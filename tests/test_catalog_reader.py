@@ -11,7 +11,7 @@ import pytest
 
 from budgetkg.graph.catalog_memo import CopyMemo
 from budgetkg.graph.catalog_reader import clean_name, read_catalog
-from budgetkg.graph.catalog_reconcile import reconcile
+from budgetkg.graph.catalog_reconcile import _reading, reconcile
 from budgetkg.graph.records import CatalogCopy, CatalogEntry, CatalogRow, Revision
 from budgetkg.graph.source_text import SourceText, load_source
 from budgetkg.graph.text_clean import normalise_name
@@ -368,6 +368,23 @@ def test_lost_header_is_recovered_from_the_contents_list() -> None:
     assert copy.departments == ["宣传部", "统战部", "社会工作部"]
     assert copy.contents == ["宣传部", "统战部", "社会工作部"]
     assert copy.truncated_departments == []
+
+
+def test_copies_whose_recovery_cites_only_their_own_contents_list_reconcile_as_one_reading() -> None:
+    """The same catalog attached to many documents: each copy's evidence names its own file, which is where it
+    is printed, not what it prints; every copy counts in every entry, and the evidence is the first copy's."""
+    contents = ["", "目 录", "", "宣传部\t9", "统战部\t9", "社会工作部\t10"]
+    table = [*DEPT_A, "A\t公共服务\t\t\t", "A15\t\t公共信息与宣传服务\t\t", "A1502\t\t\t公共公益宣传服务\t"]
+    table += ["A150201\t\t\t\t统战宣传服务", "社会工作部\t\t\t\t", *DEPT_A[1:]]
+    copies = [c for f in ("a.txt", "b.txt", "c.txt")
+              for c in read_catalog(_doc(table, before_table=contents, file=f))[0]]
+    assert len({row.department_evidence for c in copies for row in c.rows if row.department_evidence}) == 3
+    assert len({_reading(c) for c in copies}) == 1  # aligned once, not once per document
+    revision = reconcile(copies)[0]
+    entry = _entries(revision, "统战部", "A150201", 4)[0]
+    assert [s.file for s in entry.sources] == ["a.txt", "b.txt", "c.txt"]
+    assert "recovered_department" in entry.flags and "a.txt:" in (entry.department_evidence or "")
+    assert revision.departments == ["宣传部", "统战部", "社会工作部"]
 
 
 def test_reconcile_recovers_a_lost_header_from_another_revision() -> None:

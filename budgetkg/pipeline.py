@@ -446,7 +446,7 @@ class Builder:
 
         Two files, one graph: where each copy of each entry is printed (CATALOG_COPIES, growing with the
         corpus) apart from the rest (CATALOG, the same size at any scale), which the steps after the load
-        read from memory (`catalog_replica`).
+        read from memory (`store.catalog_replica.CatalogReplica`).
         """
         graph = str(self.iris.graph("catalog"))
         write_ntriples(generation / CATALOG, self._catalog_triples(revisions))

@@ -122,7 +122,7 @@ class OxigraphStore:
     @classmethod
     def in_memory(cls) -> OxigraphStore:
         """A store that lives and dies with the process: one document's graph while it is built, or the
-        catalog the steps after the load read (`pipeline.catalog_replica`)."""
+        catalog the steps after the load read (`catalog_replica.CatalogReplica`)."""
         return cls(ox.Store())
 
     def load_ntriples(self, path: Path, graph: str) -> None:
